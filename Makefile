@@ -1,0 +1,51 @@
+# wfm — every set-up step lives here; nothing is installed by hand.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONFIG ?= configs/example.yaml
+OUT    ?= out
+
+.PHONY: run test lint bench sample clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install whenever the package metadata changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test,dev]"
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+## make run: set up and run the weekly pipeline on the bundled example
+run: $(VENV)/.installed
+	$(BIN)/wfm run --config $(CONFIG) --out-dir $(OUT)
+
+## make test: the whole test suite (CI calls exactly this)
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+## make lint: ruff and mypy
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+## make sample: regenerate the bundled sample data (seeded, reproducible)
+sample: $(VENV)/.installed
+	$(BIN)/wfm sample --out-dir data/sample --seed 7 --start 2024-11-25 --weeks 106
+
+## make bench: benchmarks (real data from ../shared when present)
+bench: $(VENV)/.installed
+	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

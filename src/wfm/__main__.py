@@ -1,0 +1,5 @@
+"""``python -m wfm``."""
+
+from wfm.cli import main
+
+main()

@@ -1,0 +1,324 @@
+"""The ``wfm`` command line: a thin click shell over the library.
+
+Every command parses its options, calls one library function, and renders the result. Errors a
+user can fix print one ``Error: …`` line and exit 1; anything unexpected exits 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from wfm import __version__
+from wfm import frames as F
+from wfm.config import Config, load_config
+from wfm.errors import WfmError
+from wfm.timegrid import Grid
+
+out = Console()
+err = Console(stderr=True)
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+class WfmGroup(click.Group):
+    """Maps library errors to exit 1 with one line, and unexpected errors to exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except WfmError as exc:
+                raise click.ClickException(str(exc)) from None
+            except click.UsageError as exc:
+                exc.exit_code = 1
+                raise
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except Exception as exc:  # noqa: BLE001 — the one place unexpected errors end up
+                if os.environ.get("WFM_DEBUG"):
+                    traceback.print_exc()
+                click.echo(f"Internal error: {type(exc).__name__}: {exc} (this is a bug in wfm; "
+                           "set WFM_DEBUG=1 for the traceback and please report it)", err=True)
+                ctx.exit(2)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_: object,
+                  **__: object) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
+def config_option(f: FC) -> FC:
+    """``--config FILE``, loaded and validated."""
+    return click.option("--config", "config_path", required=True,
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="Site config (YAML), e.g. configs/example.yaml.")(f)
+
+
+def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date (expected YYYY-MM-DD)") from None
+
+
+@click.group(cls=WfmGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                              "max_content_width": 100})
+@click.version_option(__version__, prog_name="wfm")
+def cli() -> None:
+    """wfm — forecast, staff and schedule a contact center.
+
+    \b
+    The weekly pipeline in one command:
+      wfm run --config configs/example.yaml --out-dir out/
+    """
+
+
+@cli.command()
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for history.csv.gz and roster.csv.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--start", callback=_date, default="2024-11-25", show_default=True,
+              help="First day of the history (YYYY-MM-DD).")
+@click.option("--weeks", default=106, show_default=True, type=click.IntRange(2, 520),
+              help="Weeks of history to generate.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Site config whose channels, hours and holidays shape the data "
+                   "[default: the bundled example site].")
+def sample(out_dir: Path, seed: int, start: dt.date, weeks: int, config_path: Path | None) -> None:
+    """Generate a realistic, seeded multi-channel history and roster.
+
+    \b
+    Example:
+      wfm sample --out-dir data/sample --seed 7
+    """
+    from wfm.config import example_config
+    from wfm.sample import generate_sample, write_sample
+
+    config = load_config(config_path) if config_path else example_config()
+    with err.status("generating sample data…"):
+        data = generate_sample(config, start, weeks, seed)
+        paths = write_sample(data, out_dir)
+    for p in paths:
+        out.print(f"wrote {p}")
+
+
+@cli.command()
+@config_option
+def validate(config_path: Path) -> None:
+    """Check a config (and the roster it names) without doing any work.
+
+    \b
+    Example:
+      wfm validate --config configs/example.yaml
+    """
+    from wfm.io.roster import read_roster
+
+    config = load_config(config_path)
+    agents = read_roster(config.roster, config) if config.roster else ()
+    out.print(f"{config_path}: OK — {len(config.channels)} channels "
+              f"({', '.join(config.channels)}), {len(agents)} agents, "
+              f"{config.site.interval_minutes}-minute intervals, {config.site.timezone}")
+
+
+@cli.command()
+@config_option
+@click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="history.csv [default: the config's 'history'].")
+@click.option("--start", callback=_date, help="First forecast day [default: the day after the "
+              "history ends].")
+@click.option("--days", type=click.IntRange(1, 56), help="Days to forecast [default: the "
+              "config's forecast.horizon_days].")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="forecast.csv to write.")
+def forecast(config_path: Path, history_path: Path | None, start: dt.date | None,
+             days: int | None, out_path: Path) -> None:
+    """Forecast volume and AHT per channel and interval, with 80/95 % intervals.
+
+    \b
+    Example:
+      wfm forecast --config configs/example.yaml --out out/forecast.csv
+    """
+    from wfm.forecast import forecast as run_forecast
+    from wfm.io.export import write_frame
+    from wfm.io.history import read_history
+
+    config = load_config(config_path)
+    path = history_path or _required(config.history, "history", "--history")
+    with err.status("reading history…"):
+        history, _report = read_history(path, config)
+    with err.status("forecasting…"):
+        result = run_forecast(history, config, start=start, days=days)
+    write_frame(result.frame, out_path)
+    table = Table(title=f"Forecast → {out_path}")
+    for col in ("channel", "model", "days", "volume", "backtest WAPE"):
+        table.add_column(col, justify="left" if col in ("channel", "model") else "right")
+    scores = result.backtest.groupby(["channel", "model"])["wape"].mean()
+    for ch, g in result.daily.groupby("channel", sort=False):
+        model = result.selected[str(ch)]
+        wape = scores.get((ch, model))
+        table.add_row(str(ch), model, str(len(g)), f"{g[F.VOLUME].sum():,.0f}",
+                      f"{wape:.1%}" if wape is not None else "–")
+    out.print(table)
+
+
+@cli.command()
+@config_option
+@click.option("--forecast", "forecast_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="forecast.csv to staff.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="requirements.csv to write.")
+def staff(config_path: Path, forecast_path: Path, out_path: Path) -> None:
+    """Turn a forecast into required agents per channel and interval.
+
+    \b
+    Example:
+      wfm staff --config configs/example.yaml --forecast out/forecast.csv \\
+                --out out/requirements.csv
+    """
+    from wfm.io.export import write_frame
+    from wfm.io.stages import read_forecast
+    from wfm.staffing import requirements
+
+    config = load_config(config_path)
+    grid = Grid.from_config(config)
+    req = requirements(read_forecast(forecast_path, config, grid), config, grid)
+    write_frame(req, out_path)
+    table = Table(title=f"Requirements → {out_path}")
+    for col in ("channel", "volume", "peak agents", "agent-hours", "with shrinkage"):
+        table.add_column(col, justify="left" if col == "channel" else "right")
+    h = config.site.interval_minutes / 60
+    for ch, g in req.groupby(F.CHANNEL, sort=False):
+        table.add_row(str(ch), f"{g[F.VOLUME].sum():,.0f}", str(g[F.AGENTS_REQUIRED].max()),
+                      f"{g[F.AGENTS_REQUIRED].sum() * h:,.0f}",
+                      f"{g[F.AGENTS_WITH_SHRINKAGE].sum() * h:,.0f}")
+    out.print(table)
+
+
+@cli.command()
+@config_option
+@click.option("--requirements", "req_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="requirements.csv to cover.")
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for schedule.csv, agent_intervals.csv, segments.csv, coverage.csv.")
+@click.option("--start", callback=_date, help="First day to schedule [default: the first day "
+              "of the requirements].")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 28),
+              help="Days to schedule.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit in "
+              "seconds [default: the config's solver.time_limit_seconds].")
+def schedule(config_path: Path, req_path: Path, out_dir: Path, start: dt.date | None,
+             days: int, time_limit: float | None) -> None:
+    """Build agents' shifts that cover the requirements (OR-Tools CP-SAT).
+
+    \b
+    Example:
+      wfm schedule --config configs/example.yaml --requirements out/requirements.csv \\
+                   --out-dir out/ --time-limit 60
+    """
+    from wfm.evaluate import coverage
+    from wfm.io.outputs import write_outputs
+    from wfm.io.roster import read_roster
+    from wfm.io.stages import read_requirements
+    from wfm.pipeline import solve_limits, summarize
+    from wfm.schedule import build_problem, solve
+
+    config = load_config(config_path)
+    grid = Grid.from_config(config)
+    req = read_requirements(req_path, config, grid)
+    agents = read_roster(_required(config.roster, "roster", None), config)
+    problem = build_problem(req, agents, config, grid, start=start, days=days)
+    result = _solve_with_progress(problem, solve_limits(config, time_limit))
+    horizon = problem.index[:problem.horizon]
+    week_req = req[req[F.INTERVAL_START].isin(horizon)]
+    cov = coverage(result.agent_intervals, week_req)
+    write_outputs({"schedule": result.shifts, "agent_intervals": result.agent_intervals,
+                   "segments": result.segments, "coverage": cov}, out_dir)
+    _print_summary(summarize(week_req, result, cov, grid.interval_minutes), result,
+                   f"Schedule → {out_dir}")
+
+
+@cli.command()
+@config_option
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the six output files.")
+@click.option("--week", callback=_date, help="First day of the week to schedule [default: the "
+              "first Monday after the history ends].")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit in "
+              "seconds [default: the config's solver.time_limit_seconds].")
+def run(config_path: Path, out_dir: Path, week: dt.date | None, time_limit: float | None) -> None:
+    """Run the weekly pipeline: history → forecast → requirements → schedule → files.
+
+    Writes forecast.csv, requirements.csv, schedule.csv, agent_intervals.csv, segments.csv and
+    coverage.csv to --out-dir and prints a summary per channel.
+
+    \b
+    Example:
+      wfm run --config configs/example.yaml --out-dir out/ --week 2026-12-07
+    """
+    from wfm.pipeline import run as run_pipeline
+
+    config = load_config(config_path)
+    with err.status("starting…") as status:
+        result = run_pipeline(config, out_dir, week=week, time_limit=time_limit,
+                              step=lambda name: status.update(f"{name}…"))
+    _print_summary(result.summary, result.schedule,
+                   f"Week of {result.week:%a %d %b %Y} — {config.site.name}")
+    out.print(f"wrote {len(result.files)} files to {out_dir}/")
+
+
+def _solve_with_progress(problem: Any, limits: Any) -> Any:
+    from wfm.schedule import solve
+
+    with err.status("solving…") as status:
+        def progress(seconds: float, objective: float, bound: float) -> None:
+            status.update(f"solving… {seconds:5.1f} s  objective {objective:,.0f}  "
+                          f"bound {bound:,.0f}")
+        return solve(problem, limits, progress)
+
+
+def _print_summary(summary: pd.DataFrame, schedule: Any, title: str) -> None:
+    table = Table(title=title)
+    cols = [("channel", "channel"), ("volume", "volume"), ("peak_required", "peak req."),
+            ("agents_scheduled", "agents sched."), ("peak_scheduled", "peak sched."),
+            ("gap_pct", "gap %")]
+    for _key, label in cols:
+        table.add_column(label, justify="left" if label == "channel" else "right")
+    for rec in summary.to_dict("records"):
+        table.add_row(str(rec["channel"]), f"{rec['volume']:,.0f}", str(rec["peak_required"]),
+                      str(rec["agents_scheduled"]), str(rec["peak_scheduled"]),
+                      f"{rec['gap_pct']:.1f}")
+    out.print(table)
+    out.print(f"solver: {schedule.status.lower()}, objective {schedule.objective:,.0f}, "
+              f"lower bound {schedule.lower_bound:,.0f} (gap {schedule.gap:.1%})")
+
+
+def _required(value: Path | None, key: str, option: str | None) -> Path:
+    if value is None:
+        from wfm.errors import ConfigError
+        alt = f" or pass {option}" if option else ""
+        raise ConfigError(key, f"not set; add '{key}:' to the config{alt}")
+    return value
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="wfm")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,437 @@
+"""The validated, frozen configuration: one YAML file describes a site.
+
+``load_config(path)`` reads and checks everything before any work starts. Every problem becomes a
+:class:`~wfm.errors.ConfigError` that names the key path (``channels.voice.target.service_level``),
+the value found and what was expected; unknown keys get a "did you mean" hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.resources
+import zoneinfo
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import holidays as holidays_lib
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from wfm.errors import ConfigError
+from wfm.hours import OpeningHours, parse_hours, parse_time
+
+ChannelKind = Literal["voice", "chat", "deferred"]
+KNOWN_MODELS = ("ets", "seasonal_naive")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class HolidaySettings(_Model):
+    """Public-holiday calendar from the ``holidays`` package."""
+
+    country: str
+    subdiv: str | None = None
+
+    @model_validator(mode="after")
+    def _known(self) -> HolidaySettings:
+        supported = holidays_lib.list_supported_countries()
+        if self.country not in supported:
+            raise ValueError(f"unknown country code '{self.country}'{_hint(self.country, supported)}")
+        subdivs = supported[self.country]
+        if self.subdiv is not None and self.subdiv not in subdivs:
+            raise ValueError(
+                f"'{self.subdiv}' is not a subdivision of {self.country}{_hint(self.subdiv, subdivs)}"
+            )
+        return self
+
+
+class Site(_Model):
+    """Where and on what time grid the contact center works."""
+
+    name: str = "site"
+    timezone: str
+    interval_minutes: Literal[15, 30, 60] = 15
+    holidays: HolidaySettings | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}'{_hint(value, _timezones())} (an IANA name such as "
+                "Europe/Berlin)"
+            ) from None
+        return value
+
+
+class Target(_Model):
+    """Service target: ``service_level`` within ``answer_seconds`` (live channels), or ``share``
+    answered ``within_hours`` (deferred work)."""
+
+    service_level: float | None = Field(default=None, gt=0, le=1)
+    answer_seconds: float | None = Field(default=None, ge=0)
+    within_hours: float | None = Field(default=None, gt=0)
+    share: float | None = Field(default=None, gt=0, le=1)
+
+
+Hours = Annotated[OpeningHours, BeforeValidator(parse_hours)]
+
+
+class Channel(_Model):
+    """One contact channel (queue) with its service target, hours and staffing parameters."""
+
+    name: str = ""
+    kind: ChannelKind
+    target: Target
+    hours: Hours
+    patience_seconds: float | None = Field(default=None, gt=0)
+    max_occupancy: float = Field(default=0.85, gt=0, le=1)
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    concurrency: int | None = Field(default=None, ge=1, le=10)
+    aht_seconds: float | None = Field(default=None, gt=0)
+    priority: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> Channel:
+        t = self.target
+        if self.kind == "deferred":
+            if t.within_hours is None or t.share is None:
+                raise ValueError("a deferred channel needs target.within_hours and target.share")
+            if t.service_level is not None or t.answer_seconds is not None:
+                raise ValueError(
+                    "target.service_level/answer_seconds are for voice and chat; a deferred "
+                    "channel uses target.within_hours and target.share"
+                )
+        else:
+            if t.service_level is None or t.answer_seconds is None:
+                raise ValueError(
+                    f"a {self.kind} channel needs target.service_level and target.answer_seconds"
+                )
+            if t.within_hours is not None or t.share is not None:
+                raise ValueError(
+                    f"target.within_hours/share are for deferred channels; a {self.kind} channel "
+                    "uses target.service_level and target.answer_seconds"
+                )
+        if self.concurrency is not None and self.kind != "chat":
+            raise ValueError(f"concurrency applies to chat channels only, not {self.kind}")
+        if self.patience_seconds is not None and self.kind == "deferred":
+            raise ValueError("patience_seconds applies to voice and chat channels only")
+        if self.hours.always_closed:
+            raise ValueError("hours: the channel is never open")
+        return self
+
+    @property
+    def sessions_per_agent(self) -> int:
+        """Contacts one agent handles at once (chat concurrency; 1 otherwise)."""
+        return self.concurrency or 1
+
+
+class BreakRule(_Model):
+    """A break or lunch placed inside a shift.
+
+    A break without ``window_hours`` starts ``after_hours`` into the shift; a break with
+    ``window_hours: [a, b]`` starts in the middle of that window. It applies to shifts of at least
+    ``min_shift_hours`` in which it fits with work after it. Lunches are unpaid unless
+    ``paid: true``; other breaks are paid unless ``paid: false``.
+    """
+
+    minutes: int = Field(gt=0, le=240)
+    after_hours: float | None = Field(default=None, gt=0)
+    window_hours: tuple[float, float] | None = None
+    lunch: bool = False
+    paid: bool | None = None
+    min_shift_hours: float = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _placed(self) -> BreakRule:
+        if (self.after_hours is None) == (self.window_hours is None):
+            raise ValueError("give exactly one of after_hours or window_hours")
+        if self.window_hours is not None and not 0 <= self.window_hours[0] <= self.window_hours[1]:
+            raise ValueError(f"window_hours {list(self.window_hours)} must be [earliest, latest]")
+        return self
+
+    @property
+    def is_paid(self) -> bool:
+        """Whether the break counts as paid time."""
+        return (not self.lunch) if self.paid is None else self.paid
+
+    @property
+    def activity(self) -> str:
+        """The activity label in agent_intervals.csv."""
+        return "lunch" if self.lunch else "break"
+
+
+class ShiftPolicy(_Model):
+    """Which shifts may be built: lengths, start grid and the breaks inside them."""
+
+    lengths_hours: tuple[float, ...] = Field(min_length=1)
+    start_every_minutes: int = Field(default=30, gt=0)
+    earliest_start: str | None = None
+    latest_end: str | None = None
+    breaks: tuple[BreakRule, ...] = ()
+
+    @field_validator("lengths_hours")
+    @classmethod
+    def _positive(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        bad = [x for x in v if not 0 < x <= 16]
+        if bad:
+            raise ValueError(f"shift lengths must be between 0 and 16 hours, got {bad}")
+        return tuple(sorted(set(v)))
+
+    @field_validator("earliest_start", "latest_end")
+    @classmethod
+    def _time(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None:
+            parse_time(v, allow_24=info.field_name == "latest_end")
+        return v
+
+
+class Rules(_Model):
+    """Work rules that every schedule must keep."""
+
+    min_rest_hours: float = Field(default=11, ge=0, le=48)
+    max_days_per_week: int = Field(default=5, ge=1, le=7)
+
+
+class ForecastSettings(_Model):
+    """How far ahead to forecast and with which volume models."""
+
+    horizon_days: int = Field(default=14, ge=1, le=56)
+    models: Literal["auto"] | tuple[str, ...] = "auto"
+    backtest_folds: int = Field(default=6, ge=1, le=52)
+    history_weeks: int = Field(default=8, ge=1, le=104)
+
+    @field_validator("models")
+    @classmethod
+    def _known(cls, v: Any) -> Any:
+        if v == "auto":
+            return v
+        for name in v:
+            if name not in KNOWN_MODELS:
+                raise ValueError(
+                    f"unknown model '{name}'{_hint(name, KNOWN_MODELS)} (known: auto, "
+                    f"{', '.join(KNOWN_MODELS)})"
+                )
+        return v
+
+
+class SolverSettings(_Model):
+    """CP-SAT limits: wall time, worker threads and random seed."""
+
+    time_limit_seconds: float = Field(default=30, gt=0)
+    workers: int = Field(default=2, ge=1, le=64)
+    seed: int = Field(default=0, ge=0)
+
+
+class Config(_Model):
+    """A whole site: everything ``wfm`` needs besides the data files."""
+
+    site: Site
+    channels: dict[str, Channel] = Field(min_length=1)
+    skills: dict[str, tuple[str, ...]] = {}
+    history: Path | None = None
+    roster: Path | None = None
+    shifts: ShiftPolicy | None = None
+    rules: Rules = Rules()
+    forecast: ForecastSettings = ForecastSettings()
+    solver: SolverSettings = SolverSettings()
+    source: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _named(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: ({**c, "name": k} if isinstance(c, dict) else c) for k, c in v.items()}
+        return v
+
+    @field_validator("history", "roster", mode="after")
+    @classmethod
+    def _resolve(cls, v: Path | None, info: ValidationInfo) -> Path | None:
+        base = (info.context or {}).get("base_dir")
+        if v is not None and base is not None and not v.is_absolute():
+            return (Path(base) / v).resolve()
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        for group, members in self.skills.items():
+            for ch in members:
+                if ch not in self.channels:
+                    raise _KeyedError(
+                        f"skills.{group}",
+                        f"'{ch}' is not a channel{_hint(ch, self.channels)} "
+                        f"(channels: {', '.join(self.channels)})",
+                    )
+            if group in self.channels and tuple(members) != (group,):
+                raise _KeyedError(f"skills.{group}", f"'{group}' is already a channel name")
+        step = self.site.interval_minutes
+        for name, ch in self.channels.items():
+            for day_ranges in (*ch.hours.week, ch.hours.holiday or ()):
+                for start, end in day_ranges:
+                    if start % step or end % step:
+                        raise _KeyedError(
+                            f"channels.{name}.hours",
+                            f"{ch.hours.describe()} is not on the {step}-minute grid of "
+                            "site.interval_minutes",
+                        )
+        if self.shifts is not None:
+            s = self.shifts
+            if s.start_every_minutes % step:
+                raise _KeyedError(
+                    "shifts.start_every_minutes",
+                    f"{s.start_every_minutes} is not a multiple of site.interval_minutes ({step})",
+                )
+            for length in s.lengths_hours:
+                if round(length * 60) % step:
+                    raise _KeyedError(
+                        "shifts.lengths_hours",
+                        f"{length} h is not a whole number of {step}-minute intervals",
+                    )
+            for i, b in enumerate(s.breaks):
+                if b.minutes % step:
+                    raise _KeyedError(
+                        f"shifts.breaks.{i}.minutes",
+                        f"{b.minutes} is not a multiple of site.interval_minutes ({step})",
+                    )
+        return self
+
+    @property
+    def skill_groups(self) -> dict[str, tuple[str, ...]]:
+        """Skill names usable in the roster: every channel, plus the config's named groups."""
+        return {**{c: (c,) for c in self.channels}, **self.skills}
+
+    def expand_skills(self, names: list[str]) -> tuple[str, ...]:
+        """Turn roster skill names (channels or named groups) into channel names, in config order.
+
+        Raises ``KeyError`` with the first unknown name.
+        """
+        groups = self.skill_groups
+        out: set[str] = set()
+        for name in names:
+            if name not in groups:
+                raise KeyError(name)
+            out.update(groups[name])
+        return tuple(c for c in self.channels if c in out)
+
+
+class _KeyedError(ValueError):
+    """A cross-field problem that knows its own key path."""
+
+    def __init__(self, key_path: str, message: str) -> None:
+        self.key_path = key_path
+        super().__init__(message)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read a YAML config, resolve its relative paths against its folder, and validate it.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, the key path and the problem, for any invalid or unknown key.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("", "config file not found", source=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("", f"cannot read the config file ({exc})", source=path) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError("", f"{where}not valid YAML ({problem})", source=path) from None
+    if not isinstance(data, dict):
+        raise ConfigError("", "expected a mapping at the top level (site:, channels:, …)", source=path)
+    return config_from_dict(data, base_dir=path.parent, source=path)
+
+
+def example_config() -> Config:
+    """The bundled example site (a copy of ``configs/example.yaml`` shipped inside the package).
+
+    Its ``history`` and ``roster`` paths point into the source tree's ``data/sample``.
+    """
+    with importlib.resources.as_file(importlib.resources.files("wfm") / "example.yaml") as p:
+        return load_config(p)
+
+
+def config_from_dict(
+    data: dict[str, Any], *, base_dir: Path | None = None, source: Path | None = None
+) -> Config:
+    """Validate an already-parsed config mapping (handy in notebooks and tests)."""
+    try:
+        config = Config.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as exc:
+        messages = [_describe(err) for err in exc.errors()]
+        raise ConfigError("", _join(messages), source=source) from None
+    except _KeyedError as exc:
+        raise ConfigError(exc.key_path, str(exc), source=source) from None
+    return config.model_copy(update={"source": source})
+
+
+def _join(messages: list[str]) -> str:
+    if len(messages) == 1:
+        return messages[0]
+    return f"{len(messages)} problems:\n  " + "\n  ".join(messages)
+
+
+def _describe(err: Any) -> str:
+    """One pydantic error -> ``key.path: message (found: value)``."""
+    loc = [str(p) for p in err["loc"]]
+    ctx_error = (err.get("ctx") or {}).get("error")
+    if isinstance(ctx_error, _KeyedError):
+        return f"{ctx_error.key_path}: {ctx_error}"
+    key = ".".join(loc)
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        name = loc[-1] if loc else "?"
+        parent = ".".join(loc[:-1])
+        where = f" in {parent}" if parent else ""
+        return f"{key}: unknown key '{name}'{where}{_hint(name, _ALL_KEYS)}"
+    if kind == "missing":
+        return f"{key}: required key is missing"
+    msg = err["msg"]
+    if kind in ("value_error", "assertion_error"):
+        msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        return f"{key}: {msg}" if key else msg
+    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    return f"{key}: {msg[0].lower() + msg[1:]} (found {shown})"
+
+
+def _hint(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+@cache
+def _timezones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _all_keys() -> tuple[str, ...]:
+    models: list[type[BaseModel]] = [
+        Config, Site, HolidaySettings, Channel, Target, ShiftPolicy, BreakRule, Rules,
+        ForecastSettings, SolverSettings,
+    ]
+    return tuple(sorted({k for m in models for k in m.model_fields}))
+
+
+_ALL_KEYS = _all_keys()

@@ -1,0 +1,81 @@
+"""Column names of every frame wfm reads or writes, one contract per stage (DESIGN.md).
+
+Every time series is a long frame keyed by ``interval_start`` (tz-aware, site time zone) and
+``channel``. Prediction-interval columns follow one rule: ``{value}_lo{level}`` and
+``{value}_hi{level}``.
+"""
+
+from __future__ import annotations
+
+INTERVAL_START = "interval_start"
+CHANNEL = "channel"
+
+# history.csv
+OFFERED = "offered"
+HANDLED = "handled"
+ABANDONED = "abandoned"
+AHT_SECONDS = "aht_seconds"
+HISTORY_REQUIRED = (INTERVAL_START, CHANNEL, OFFERED)
+HISTORY_OPTIONAL = (HANDLED, ABANDONED, AHT_SECONDS)
+HISTORY_COLUMNS = HISTORY_REQUIRED + HISTORY_OPTIONAL
+
+# forecast.csv
+VOLUME = "volume"
+MODEL = "model"
+LEVELS = (80, 95)
+
+
+def lo(name: str, level: int) -> str:
+    """Lower prediction bound column, e.g. ``volume_lo80``."""
+    return f"{name}_lo{level}"
+
+
+def hi(name: str, level: int) -> str:
+    """Upper prediction bound column, e.g. ``volume_hi95``."""
+    return f"{name}_hi{level}"
+
+
+FORECAST_COLUMNS = (
+    INTERVAL_START,
+    CHANNEL,
+    VOLUME,
+    *(f(VOLUME, lv) for lv in LEVELS for f in (lo, hi)),
+    AHT_SECONDS,
+    MODEL,
+)
+
+# requirements.csv
+AGENTS_REQUIRED = "agents_required"
+AGENTS_WITH_SHRINKAGE = "agents_with_shrinkage"
+SERVICE_LEVEL = "service_level"
+ASA_SECONDS = "asa_seconds"
+ABANDON_RATE = "abandon_rate"
+OCCUPANCY = "occupancy"
+REQUIREMENTS_COLUMNS = (
+    INTERVAL_START,
+    CHANNEL,
+    VOLUME,
+    AHT_SECONDS,
+    AGENTS_REQUIRED,
+    AGENTS_WITH_SHRINKAGE,
+    SERVICE_LEVEL,
+    ASA_SECONDS,
+    ABANDON_RATE,
+    OCCUPANCY,
+)
+
+# schedule outputs
+AGENT_ID = "agent_id"
+DATE = "date"
+ACTIVITY = "activity"
+SCHEDULE_COLUMNS = (AGENT_ID, DATE, "shift_start", "shift_end", "paid_minutes", "breaks")
+AGENT_INTERVAL_COLUMNS = (AGENT_ID, INTERVAL_START, ACTIVITY)
+SEGMENT_COLUMNS = (AGENT_ID, DATE, ACTIVITY, "start", "end", "minutes", "paid")
+COVERAGE_COLUMNS = (INTERVAL_START, CHANNEL, "required", "scheduled", "gap")
+OFF = "off"
+BREAK = "break"
+LUNCH = "lunch"
+
+# roster.csv
+ROSTER_REQUIRED = (AGENT_ID, "skills")
+ROSTER_OPTIONAL = ("name", "min_week_hours", "max_week_hours", "max_days_per_week")

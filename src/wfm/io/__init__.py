@@ -1,0 +1,1 @@
+"""Reading and writing wfm's CSV files (DESIGN.md data contracts)."""

@@ -1,0 +1,78 @@
+"""Read the files one stage writes for the next (forecast.csv, requirements.csv), so that an
+analyst can edit them by hand between stages; every edit is validated on the way back in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wfm import frames as F
+from wfm.config import Config
+from wfm.errors import DataError
+from wfm.timegrid import Grid
+
+
+def read_forecast(path: str | Path, config: Config, grid: Grid | None = None) -> pd.DataFrame:
+    """Read and check a forecast.csv (DESIGN.md columns)."""
+    numeric = [c for c in F.FORECAST_COLUMNS if c not in (F.INTERVAL_START, F.CHANNEL, F.MODEL)]
+    return _read_stage(Path(path), config, grid or Grid.from_config(config),
+                       F.FORECAST_COLUMNS, numeric)
+
+
+def read_requirements(path: str | Path, config: Config, grid: Grid | None = None) -> pd.DataFrame:
+    """Read and check a requirements.csv (DESIGN.md columns)."""
+    numeric = [c for c in F.REQUIREMENTS_COLUMNS if c not in (F.INTERVAL_START, F.CHANNEL)]
+    df = _read_stage(Path(path), config, grid or Grid.from_config(config),
+                     F.REQUIREMENTS_COLUMNS, numeric, nullable=(F.SERVICE_LEVEL, F.ASA_SECONDS,
+                                                                F.ABANDON_RATE, F.OCCUPANCY))
+    for col in (F.AGENTS_REQUIRED, F.AGENTS_WITH_SHRINKAGE):
+        frac = df[col] % 1 != 0
+        if frac.any():
+            raise DataError(path, f"expected whole agents, found {df.loc[frac, col].iloc[0]}",
+                            rows=(np.flatnonzero(frac) + 2).tolist(), column=col)
+        df[col] = df[col].astype(np.int64)
+    return df
+
+
+def _read_stage(path: Path, config: Config, grid: Grid, columns: tuple[str, ...],
+                numeric: list[str], nullable: tuple[str, ...] = ()) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError(path, "file not found")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise DataError(path, f"missing column(s) {', '.join(missing)}")
+    if raw.empty:
+        raise DataError(path, "no rows")
+    rows = np.arange(len(raw)) + 2
+    ts = pd.to_datetime(raw[F.INTERVAL_START], utc=True, errors="coerce", format="ISO8601")
+    has_offset = raw[F.INTERVAL_START].str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True)
+    bad = ts.isna() | ~has_offset.fillna(False).astype(bool)
+    if bad.any():
+        raise DataError(path, "expected an ISO 8601 time stamp with offset, found "
+                        f"{raw.loc[bad, F.INTERVAL_START].iloc[0]!r}", rows=rows[bad].tolist(),
+                        column=F.INTERVAL_START)
+    df = raw[list(columns)].copy()
+    df[F.INTERVAL_START] = ts.dt.tz_convert(grid.timezone)
+    unknown = ~df[F.CHANNEL].isin(list(config.channels))
+    if unknown.any():
+        raise DataError(path, f"channel '{df.loc[unknown, F.CHANNEL].iloc[0]}' is not in the "
+                        f"config ({', '.join(config.channels)})", rows=rows[unknown].tolist(),
+                        column=F.CHANNEL)
+    df[F.CHANNEL] = df[F.CHANNEL].astype(str)
+    for col in numeric:
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = (values.isna() & (df[col].notna() | (col not in nullable))) | (values < 0)
+        if bad.any():
+            raise DataError(path, f"expected a non-negative number, found {df.loc[bad, col].iloc[0]!r}",
+                            rows=rows[bad].tolist(), column=col)
+        df[col] = values.astype(float)
+    dup = df.duplicated([F.INTERVAL_START, F.CHANNEL], keep=False)
+    if dup.any():
+        raise DataError(path, "duplicate (interval_start, channel) rows", rows=rows[dup].tolist())
+    return df.reset_index(drop=True)

@@ -1,0 +1,119 @@
+"""The weekly run: history -> forecast -> requirements -> schedule -> coverage -> files.
+
+Each step is a library function; ``run`` only composes them, so a notebook can call any one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wfm import frames as F
+from wfm.config import Config
+from wfm.errors import ConfigError
+from wfm.evaluate import coverage, coverage_summary
+from wfm.forecast import ForecastResult, forecast
+from wfm.io.history import DataReport, read_history
+from wfm.io.outputs import write_outputs
+from wfm.io.roster import read_roster
+from wfm.schedule import Schedule, SolveLimits, build_problem, solve
+from wfm.staffing import requirements as compute_requirements
+from wfm.timegrid import Grid
+
+Step = Callable[[str], None]
+"""Called with the name of each stage as it starts."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a weekly run produced."""
+
+    week: dt.date
+    data: DataReport
+    forecast: ForecastResult
+    requirements: pd.DataFrame
+    schedule: Schedule
+    coverage: pd.DataFrame
+    summary: pd.DataFrame
+    files: tuple[Path, ...]
+
+
+def default_week(history_end: pd.Timestamp, grid: Grid) -> dt.date:
+    """The first Monday after the history's last day."""
+    last = grid.local_day(pd.DatetimeIndex([history_end]))[0]
+    return last + dt.timedelta(days=7 - last.weekday())
+
+
+def solve_limits(config: Config, time_limit: float | None = None) -> SolveLimits:
+    """The config's solver settings, with an optional time-limit override."""
+    s = config.solver
+    return SolveLimits(time_seconds=time_limit or s.time_limit_seconds, workers=s.workers,
+                       seed=s.seed)
+
+
+def run(
+    config: Config,
+    out_dir: str | Path,
+    *,
+    week: dt.date | None = None,
+    time_limit: float | None = None,
+    step: Step | None = None,
+) -> RunResult:
+    """Forecast, staff and schedule one week, and write the six output files to ``out_dir``."""
+    step = step or (lambda _name: None)
+    grid = Grid.from_config(config)
+    if config.history is None:
+        raise ConfigError("history", "required by 'wfm run' (path to history.csv)")
+    if config.roster is None:
+        raise ConfigError("roster", "required by 'wfm run' (path to roster.csv)")
+    step("read history and roster")
+    history, report = read_history(config.history, config, grid)
+    agents = read_roster(config.roster, config)
+    history_end = history[F.INTERVAL_START].max()
+    week = week or default_week(history_end, grid)
+    next_day = grid.local_day(pd.DatetimeIndex([history_end]))[0] + dt.timedelta(days=1)
+    start = min(week, next_day)
+    days = max(config.forecast.horizon_days, (week - start).days + 7)
+
+    step("forecast")
+    fc = forecast(history, config, grid, start=start, days=days)
+    step("requirements")
+    req = compute_requirements(fc.frame, config, grid)
+    step("schedule")
+    problem = build_problem(req, agents, config, grid, start=week, days=7)
+    sched = solve(problem, solve_limits(config, time_limit))
+    week_req = req[(req[F.INTERVAL_START] >= grid.midnight(week))
+                   & (req[F.INTERVAL_START] < grid.midnight(week + dt.timedelta(days=7)))]
+    cov = coverage(sched.agent_intervals, week_req)
+    step("write outputs")
+    files = write_outputs({
+        "forecast": fc.frame, "requirements": req, "schedule": sched.shifts,
+        "agent_intervals": sched.agent_intervals, "segments": sched.segments, "coverage": cov,
+    }, out_dir)
+    return RunResult(week, report, fc, req, sched, cov,
+                     summarize(week_req, sched, cov, grid.interval_minutes), tuple(files))
+
+
+def summarize(week_req: pd.DataFrame, schedule: Schedule, cov: pd.DataFrame,
+              interval_minutes: int) -> pd.DataFrame:
+    """Per channel: week volume, peak agents required, agents scheduled, coverage gap %."""
+    on = schedule.agent_intervals
+    agents = on.groupby(F.ACTIVITY)[F.AGENT_ID].nunique()
+    by = week_req.groupby(F.CHANNEL, sort=False)
+    peak_sched = cov.groupby(F.CHANNEL, sort=False)["scheduled"].max()
+    out = pd.DataFrame({
+        "volume": by[F.VOLUME].sum().round(0),
+        "peak_required": by[F.AGENTS_REQUIRED].max(),
+        "peak_scheduled": peak_sched,
+        "agents_scheduled": agents.reindex(by[F.VOLUME].sum().index).fillna(0).astype(np.int64),
+    })
+    cs = coverage_summary(cov, interval_minutes).set_index(F.CHANNEL)
+    out["required_hours"] = cs["required_hours"]
+    out["short_hours"] = cs["short_hours"]
+    out["gap_pct"] = cs["short_pct"].round(1)
+    return out.rename_axis(F.CHANNEL).reset_index()
