@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.resources
+import typing
 import zoneinfo
 from functools import cache
 from pathlib import Path
@@ -48,11 +49,14 @@ class HolidaySettings(_Model):
     def _known(self) -> HolidaySettings:
         supported = holidays_lib.list_supported_countries()
         if self.country not in supported:
-            raise ValueError(f"unknown country code '{self.country}'{_hint(self.country, supported)}")
+            raise ValueError(
+                f"unknown country code '{self.country}'{_hint(self.country, supported)}"
+            )
         subdivs = supported[self.country]
         if self.subdiv is not None and self.subdiv not in subdivs:
             raise ValueError(
-                f"'{self.subdiv}' is not a subdivision of {self.country}{_hint(self.subdiv, subdivs)}"
+                f"'{self.subdiv}' is not a subdivision of {self.country}"
+                f"{_hint(self.subdiv, subdivs)}"
             )
         return self
 
@@ -269,11 +273,11 @@ class Config(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Config:
         for group, members in self.skills.items():
-            for ch in members:
-                if ch not in self.channels:
+            for member in members:
+                if member not in self.channels:
                     raise _KeyedError(
                         f"skills.{group}",
-                        f"'{ch}' is not a channel{_hint(ch, self.channels)} "
+                        f"'{member}' is not a channel{_hint(member, self.channels)} "
                         f"(channels: {', '.join(self.channels)})",
                     )
             if group in self.channels and tuple(members) != (group,):
@@ -359,7 +363,9 @@ def load_config(path: str | Path) -> Config:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError("", f"{where}not valid YAML ({problem})", source=path) from None
     if not isinstance(data, dict):
-        raise ConfigError("", "expected a mapping at the top level (site:, channels:, …)", source=path)
+        raise ConfigError(
+            "", "expected a mapping at the top level (site:, channels:, …)", source=path
+        )
     return config_from_dict(data, base_dir=path.parent, source=path)
 
 
@@ -379,7 +385,10 @@ def config_from_dict(
     try:
         config = Config.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
-        messages = [_describe(err) for err in exc.errors()]
+        described = [_describe(err) for err in exc.errors()]
+        if len(described) == 1:
+            raise ConfigError(*described[0], source=source) from None
+        messages = [f"{key}: {msg}" if key else msg for key, msg in described]
         raise ConfigError("", _join(messages), source=source) from None
     except _KeyedError as exc:
         raise ConfigError(exc.key_path, str(exc), source=source) from None
@@ -392,12 +401,12 @@ def _join(messages: list[str]) -> str:
     return f"{len(messages)} problems:\n  " + "\n  ".join(messages)
 
 
-def _describe(err: Any) -> str:
-    """One pydantic error -> ``key.path: message (found: value)``."""
+def _describe(err: Any) -> tuple[str, str]:
+    """One pydantic error -> (``key.path``, ``message (found: value)``)."""
     loc = [str(p) for p in err["loc"]]
     ctx_error = (err.get("ctx") or {}).get("error")
     if isinstance(ctx_error, _KeyedError):
-        return f"{ctx_error.key_path}: {ctx_error}"
+        return ctx_error.key_path, str(ctx_error)
     key = ".".join(loc)
     kind = err["type"]
     value = err.get("input")
@@ -405,15 +414,42 @@ def _describe(err: Any) -> str:
         name = loc[-1] if loc else "?"
         parent = ".".join(loc[:-1])
         where = f" in {parent}" if parent else ""
-        return f"{key}: unknown key '{name}'{where}{_hint(name, _ALL_KEYS)}"
+        return key, f"unknown key '{name}'{where}{_hint(name, _allowed_keys(err['loc'][:-1]))}"
     if kind == "missing":
-        return f"{key}: required key is missing"
+        return key, "required key is missing"
     msg = err["msg"]
     if kind in ("value_error", "assertion_error"):
-        msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        return f"{key}: {msg}" if key else msg
+        return key, msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
-    return f"{key}: {msg[0].lower() + msg[1:]} (found {shown})"
+    return key, f"{msg[0].lower() + msg[1:]} (found {shown})"
+
+
+def _allowed_keys(parent: Any) -> tuple[str, ...]:
+    """The keys accepted at the location ``parent`` (a pydantic ``loc``), for the hint."""
+    tp: Any = Config
+    skip = False  # the next part is a mapping key or list index, not a field
+    for part in parent:
+        if skip:
+            skip = False
+            continue
+        model = _model_in(tp)
+        if model is None or part not in model.model_fields:
+            return _ALL_KEYS
+        tp = model.model_fields[part].annotation
+        skip = typing.get_origin(tp) in (dict, tuple, list)
+    model = _model_in(tp)
+    return tuple(model.model_fields) if model is not None else _ALL_KEYS
+
+
+def _model_in(tp: Any) -> type[BaseModel] | None:
+    """The config model ``tp`` is, or holds (``X | None``, ``dict[str, X]``, ``tuple[X, ...]``)."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    for arg in typing.get_args(tp):
+        model = _model_in(arg)
+        if model is not None:
+            return model
+    return None
 
 
 def _hint(word: str, choices: Any) -> str:

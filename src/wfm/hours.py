@@ -9,6 +9,7 @@ a ``holiday`` key is given.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -113,7 +114,9 @@ def parse_hours(raw: object) -> OpeningHours:
     if isinstance(raw, OpeningHours):
         return raw
     if not isinstance(raw, dict) or not raw:
-        raise ValueError("expected a mapping of day keys to ranges, e.g. {mon-fri: \"08:00-20:00\"}")
+        raise ValueError(
+            "expected a mapping of day keys to ranges, e.g. {mon-fri: \"08:00-20:00\"}"
+        )
     week: list[tuple[Range, ...]] = [()] * 7
     owner: dict[int, str] = {}
     holiday: tuple[Range, ...] | None = None
@@ -145,7 +148,7 @@ def _check_overlaps(days: dict[int, tuple[str, tuple[Range, ...]]]) -> None:
     # Unroll the week once so that Sunday night overlapping Monday morning is seen too.
     spans += [(s + MINUTES_PER_WEEK, e + MINUTES_PER_WEEK, n) for s, e, n in spans]
     spans.sort()
-    for (_s1, e1, n1), (s2, _e2, n2) in zip(spans, spans[1:], strict=False):
+    for (_s1, e1, n1), (s2, _e2, n2) in itertools.pairwise(spans):
         if s2 < e1:
             raise ValueError(f"{n1} overlaps {n2}")
 

@@ -97,11 +97,11 @@ class Grid:
         local = index.tz_convert(self.timezone)
         minute = np.asarray(local.hour * 60 + local.minute)
         day = local.normalize().tz_localize(None)
-        weekday = np.asarray(day.weekday)
+        weekday = np.asarray(day.day_of_week)
         holiday = self.is_holiday(day)
         prev_day = day - pd.Timedelta(days=1)
         prev_holiday = self.is_holiday(prev_day)
-        prev_weekday = np.asarray(prev_day.weekday)
+        prev_weekday = np.asarray(prev_day.day_of_week)
         mask = np.zeros(len(local), dtype=bool)
         for wd in range(7):
             for is_hol in (False, True):

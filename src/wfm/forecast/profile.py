@@ -21,7 +21,7 @@ def _keyed(frame: pd.DataFrame, grid: Grid) -> pd.DataFrame:
     idx = pd.DatetimeIndex(frame[F.INTERVAL_START])
     out = frame.copy()
     out["date"] = grid.local_day(idx)
-    out["weekday"] = np.asarray(idx.tz_convert(grid.timezone).weekday)
+    out["weekday"] = np.asarray(idx.tz_convert(grid.timezone).day_of_week)
     out["minute"] = grid.minute_of_day(idx)
     return out
 
@@ -59,7 +59,7 @@ def spread(daily: pd.DataFrame, index: pd.DatetimeIndex, profile: pd.DataFrame,
     Returns the per-interval ``share`` and the day's ``date`` beside each column of ``daily``.
     """
     keys = pd.MultiIndex.from_arrays(
-        [np.asarray(index.tz_convert(grid.timezone).weekday), grid.minute_of_day(index)],
+        [np.asarray(index.tz_convert(grid.timezone).day_of_week), grid.minute_of_day(index)],
         names=["weekday", "minute"],
     )
     share = profile["share"].reindex(keys).fillna(0.0).to_numpy()
@@ -99,7 +99,7 @@ def aht_profile(history: pd.DataFrame, since: object, grid: Grid) -> pd.DataFram
 
 def aht_for(index: pd.DatetimeIndex, profile: pd.DataFrame, grid: Grid) -> np.ndarray:
     """AHT for each interval: weekday-and-minute value, else minute value, else overall mean."""
-    wd = np.asarray(index.tz_convert(grid.timezone).weekday)
+    wd = np.asarray(index.tz_convert(grid.timezone).day_of_week)
     minute = grid.minute_of_day(index)
     s = profile["aht_seconds"]
     exact = s.reindex(pd.MultiIndex.from_arrays([wd, minute])).to_numpy()

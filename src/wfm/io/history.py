@@ -9,6 +9,7 @@ file missing, unreadable, not CSV           error
 a required column missing                   error (``interval_start, channel, offered``)
 extra columns                               ignored, with a warning
 unparseable or missing time stamp           error naming the rows
+missing channel name                        error naming the rows
 time stamp without UTC offset               read as site-local wall time; a time that DST
                                             makes ambiguous or non-existent is an error
 time stamp not on the interval grid         error naming the rows
@@ -97,6 +98,10 @@ def read_history(path: str | Path, config: Config, grid: Grid | None = None) -> 
     row_no = pd.Series(np.arange(len(raw)) + 2, index=raw.index)
 
     df = pd.DataFrame({F.CHANNEL: raw[F.CHANNEL].astype("string").str.strip()})
+    blank = df[F.CHANNEL].fillna("").eq("").to_numpy()
+    if blank.any():
+        raise DataError(path, "missing channel name", rows=row_no[blank].tolist(),
+                        column=F.CHANNEL)
     df[F.INTERVAL_START] = _parse_times(raw[F.INTERVAL_START], grid, path, row_no)
     for col in (*_COUNT_COLUMNS, F.AHT_SECONDS):
         if col in raw.columns:
@@ -273,7 +278,8 @@ def _on_grid(
         parts.append(full.reset_index())
     history = pd.concat(parts, ignore_index=True)[list(F.HISTORY_COLUMNS)]
     history[F.CHANNEL] = history[F.CHANNEL].astype(str)
+    empty_times = pd.Series(dtype=f"datetime64[ns, {grid.timezone}]")
     gap_frame = (pd.concat(gaps, ignore_index=True) if gaps
                  else pd.DataFrame({F.CHANNEL: pd.Series(dtype=str),
-                                    F.INTERVAL_START: pd.Series(dtype=f"datetime64[ns, {grid.timezone}]")}))
+                                    F.INTERVAL_START: empty_times}))
     return history, gap_frame

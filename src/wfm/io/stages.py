@@ -69,8 +69,8 @@ def _read_stage(path: Path, config: Config, grid: Grid, columns: tuple[str, ...]
         values = pd.to_numeric(df[col], errors="coerce")
         bad = (values.isna() & (df[col].notna() | (col not in nullable))) | (values < 0)
         if bad.any():
-            raise DataError(path, f"expected a non-negative number, found {df.loc[bad, col].iloc[0]!r}",
-                            rows=rows[bad].tolist(), column=col)
+            raise DataError(path, "expected a non-negative number, found "
+                            f"{df.loc[bad, col].iloc[0]!r}", rows=rows[bad].tolist(), column=col)
         df[col] = values.astype(float)
     dup = df.duplicated([F.INTERVAL_START, F.CHANNEL], keep=False)
     if dup.any():

@@ -1,0 +1,313 @@
+"""Staffing: how many agents each channel needs in each interval to meet its target.
+
+:func:`requirements` turns a forecast frame into the requirements frame of DESIGN.md, one
+vectorised call per channel; :func:`requirements_for` does one channel. The queueing numerics are
+pure functions in :mod:`wfm.staffing.erlang` (voice, chat) and :mod:`wfm.staffing.deferred`
+(email, back office).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from wfm.config import Channel, Config
+from wfm.errors import DataError
+from wfm.frames import (
+    ABANDON_RATE,
+    AGENTS_REQUIRED,
+    AGENTS_WITH_SHRINKAGE,
+    AHT_SECONDS,
+    ASA_SECONDS,
+    CHANNEL,
+    INTERVAL_START,
+    OCCUPANCY,
+    REQUIREMENTS_COLUMNS,
+    SERVICE_LEVEL,
+    VOLUME,
+)
+from wfm.staffing.deferred import DeferredStaffing, deferred_staffing, evaluate_deferred
+from wfm.staffing.erlang import (
+    agents_for_target,
+    asa_seconds,
+    erlang_a_abandon_probability,
+    erlang_b,
+    erlang_c,
+    occupancy,
+    service_level,
+)
+from wfm.timegrid import Grid
+
+__all__ = [
+    "DeferredStaffing",
+    "agents_for_target",
+    "asa_seconds",
+    "deferred_staffing",
+    "erlang_a_abandon_probability",
+    "erlang_b",
+    "erlang_c",
+    "evaluate_deferred",
+    "occupancy",
+    "requirements",
+    "requirements_for",
+    "service_level",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+_SOURCE = "forecast"
+_NEEDED = (INTERVAL_START, CHANNEL, VOLUME, AHT_SECONDS)
+
+
+def requirements(forecast: pd.DataFrame, config: Config, grid: Grid) -> pd.DataFrame:
+    """Agents required per channel and interval to meet each channel's service target.
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        The forecast contract (``wfm.frames.FORECAST_COLUMNS``); ``interval_start``,
+        ``channel``, ``volume`` and ``aht_seconds`` are used. One row per channel and interval;
+        for deferred channels the intervals must be consecutive.
+    config : Config
+        The site; every channel in it must appear in the forecast and vice versa.
+    grid : Grid
+        The site's interval grid (interval length, time zone, holidays for opening hours).
+
+    Returns
+    -------
+    DataFrame
+        Exactly ``wfm.frames.REQUIREMENTS_COLUMNS``, one row per channel and interval, channels
+        in config order and intervals in time order:
+
+        * ``agents_required`` (int): productive agents. Voice: the least ``N`` that meets
+          ``target.service_level`` within ``target.answer_seconds`` under Erlang C (M/M/N) with
+          ``A / N <= max_occupancy``. Chat: see :func:`requirements_for`. Deferred: one
+          constant level over the open intervals from the fluid backlog model of
+          :func:`~wfm.staffing.deferred.deferred_staffing`. Zero outside opening hours (the
+          forecast volume there is reported as is) and where no contact is forecast.
+        * ``agents_with_shrinkage`` (int): ``⌈agents_required / (1 − shrinkage)⌉``.
+        * ``service_level``: the level achieved with ``agents_required``. For voice and chat it
+          is answered within T / offered under Erlang C ("abandons count against", DESIGN.md's
+          default; the other ACD definitions are to come). For deferred work it is the share of
+          the interval's items completed within ``within_hours``.
+        * ``asa_seconds``: Erlang C mean wait (live channels), mean time to completion
+          (deferred).
+        * ``abandon_rate``: Erlang A (M/M/N+M) abandonment probability at ``agents_required``
+          when the channel has ``patience_seconds``; NaN otherwise and for deferred work.
+        * ``occupancy``: handle time / staffed time.
+
+        For voice and chat, ``service_level``, ``asa_seconds``, ``abandon_rate`` and
+        ``occupancy`` are NaN where no agent is required (closed, or no volume). For deferred
+        work, ``service_level`` and ``asa_seconds`` describe the items *arriving* in the
+        interval, open or not (they are worked later from the backlog); they are NaN where
+        nothing arrives, and ``service_level`` also where the deadline falls after the
+        horizon; ``occupancy`` is NaN where the channel is closed.
+
+    Raises
+    ------
+    DataError
+        A needed column is missing, ``interval_start`` is not tz-aware, a channel of the
+        forecast is not in the config or one of the config has no forecast, an interval is
+        repeated, a volume is negative or missing, or a positive volume has no positive AHT.
+    """
+    missing = [c for c in _NEEDED if c not in forecast.columns]
+    if missing:
+        raise DataError(_SOURCE, f"missing column(s) {', '.join(missing)}", column=missing[0])
+    names = pd.unique(forecast[CHANNEL].astype(str))
+    unknown = [str(n) for n in names if n not in config.channels]
+    if unknown:
+        raise DataError(
+            _SOURCE,
+            f"channel '{unknown[0]}' is not in the config (config channels: "
+            f"{', '.join(config.channels)})",
+            column=CHANNEL,
+        )
+    absent = [n for n in config.channels if n not in set(names)]
+    if absent:
+        raise DataError(
+            _SOURCE, f"channel '{absent[0]}' of the config has no forecast rows", column=CHANNEL
+        )
+    channel_col = forecast[CHANNEL].astype(str)
+    parts = [
+        requirements_for(channel, forecast.loc[channel_col == name], grid)
+        for name, channel in config.channels.items()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def requirements_for(channel: Channel, forecast: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+    """Requirements of one channel over all its forecast intervals, in one vectorised call.
+
+    Parameters
+    ----------
+    channel : Channel
+        The channel's config (kind, target, hours, occupancy cap, shrinkage, concurrency).
+    forecast : DataFrame
+        The forecast rows of this channel only.
+    grid : Grid
+        The site's interval grid.
+
+    Returns
+    -------
+    DataFrame
+        ``REQUIREMENTS_COLUMNS``, intervals in time order; see :func:`requirements`.
+
+    Notes
+    -----
+    Chat, as a first cut: an agent holding ``c = concurrency`` sessions is modelled as ``c``
+    servers of one pooled M/M/(N·c) queue, served with the forecast's *per-session* handle
+    time. A chat waits only when every slot of every agent is busy, which is what the pooled
+    queue says; the per-session AHT, measured while agents ran concurrent sessions, already
+    contains the slow-down that concurrency causes. What the model leaves out is that this
+    slow-down varies with how many sessions an agent actually holds (Tezcan & Zhang, "Routing
+    and staffing in customer service chat systems with impatient customers", *Operations
+    Research* 62(4), 2014). The agents are ``N = ⌈servers / c⌉`` for the least number of
+    servers meeting the target and occupancy cap; occupancy is per slot, ``A / (N·c)``.
+    """
+    frame = _checked(forecast, channel.name)
+    index = pd.DatetimeIndex(frame[INTERVAL_START]).tz_convert(grid.timezone)
+    volume = frame[VOLUME].to_numpy(dtype=float)
+    aht = frame[AHT_SECONDS].to_numpy(dtype=float)
+    is_open = grid.open_mask(channel.hours, index)
+    interval_seconds = grid.interval_minutes * 60.0
+    if channel.kind == "deferred":
+        columns = _deferred(channel, index, volume, aht, is_open, interval_seconds)
+    else:
+        columns = _live(channel, volume, aht, is_open, interval_seconds)
+    agents = columns.pop(AGENTS_REQUIRED).astype(np.int64)
+    with_shrinkage = np.ceil(agents / (1.0 - channel.shrinkage) * (1 - 1e-12)).astype(np.int64)
+    out = pd.DataFrame(
+        {
+            INTERVAL_START: index,
+            CHANNEL: frame[CHANNEL].astype(str).to_numpy(),
+            VOLUME: volume,
+            AHT_SECONDS: aht,
+            AGENTS_REQUIRED: agents.astype(np.int64),
+            AGENTS_WITH_SHRINKAGE: with_shrinkage,
+            **columns,
+        }
+    )
+    return out.loc[:, list(REQUIREMENTS_COLUMNS)]
+
+
+def _checked(forecast: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The channel's rows sorted by time, after the per-row checks."""
+    starts = forecast[INTERVAL_START]
+    if not isinstance(starts.dtype, pd.DatetimeTZDtype):
+        raise DataError(
+            _SOURCE,
+            f"interval_start must be tz-aware timestamps, found dtype {starts.dtype}",
+            column=INTERVAL_START,
+        )
+    frame = forecast.sort_values(INTERVAL_START, kind="stable")
+    repeated = frame[INTERVAL_START].duplicated()
+    if repeated.any():
+        at = frame.loc[repeated, INTERVAL_START].iloc[0]
+        raise DataError(
+            _SOURCE, f"channel '{name}' has interval {at.isoformat()} more than once",
+            column=INTERVAL_START,
+        )
+    volume = frame[VOLUME].to_numpy(dtype=float)
+    aht = frame[AHT_SECONDS].to_numpy(dtype=float)
+    bad_volume = ~np.isfinite(volume) | (volume < 0)
+    if bad_volume.any():
+        _row_error(frame, bad_volume, name, VOLUME, "volume must be a number >= 0")
+    bad_aht = (volume > 0) & ~(np.isfinite(aht) & (aht > 0))
+    if bad_aht.any():
+        _row_error(frame, bad_aht, name, AHT_SECONDS, "aht_seconds must be > 0 where volume > 0")
+    return frame
+
+
+def _row_error(frame: pd.DataFrame, bad: npt.NDArray[np.bool_], name: str, column: str,
+               message: str) -> None:
+    first = np.flatnonzero(bad)[0]
+    at = frame[INTERVAL_START].iloc[first].isoformat()
+    value = frame[column].iloc[first]
+    raise DataError(
+        _SOURCE,
+        f"{message}; channel '{name}' at {at} has {value!r} ({int(bad.sum())} interval(s))",
+        column=column,
+    )
+
+
+def _nan(n: int) -> FloatArray:
+    return np.full(n, np.nan)
+
+
+def _live(
+    channel: Channel,
+    volume: FloatArray,
+    aht: FloatArray,
+    is_open: npt.NDArray[np.bool_],
+    interval_seconds: float,
+) -> dict[str, npt.NDArray[np.generic]]:
+    """Voice (Erlang C, Erlang A abandonment) and chat (pooled N·c slots)."""
+    n = volume.size
+    target = channel.target
+    assert target.service_level is not None  # Config checks both for live channels
+    assert target.answer_seconds is not None
+    per_agent = channel.sessions_per_agent
+    active = is_open & (volume > 0)
+    calls, handle = volume[active], aht[active]
+    traffic = calls * handle / interval_seconds
+    servers = agents_for_target(
+        traffic, handle, target.service_level, target.answer_seconds, channel.max_occupancy
+    )
+    agents = np.zeros(n, dtype=np.int64)
+    agents[active] = -(-servers // per_agent)  # ceil: whole agents of c slots each
+    slots = agents[active] * per_agent
+    sl, asa, abandon, occ = _nan(n), _nan(n), _nan(n), _nan(n)
+    sl[active] = service_level(traffic, slots, handle, target.answer_seconds)
+    asa[active] = asa_seconds(traffic, slots, handle)
+    occ[active] = occupancy(traffic, slots)
+    if channel.patience_seconds is not None:
+        abandon[active] = erlang_a_abandon_probability(
+            calls, handle, channel.patience_seconds, slots, interval_seconds
+        )
+    return {
+        AGENTS_REQUIRED: agents,
+        SERVICE_LEVEL: sl,
+        ASA_SECONDS: asa,
+        ABANDON_RATE: abandon,
+        OCCUPANCY: occ,
+    }
+
+
+def _deferred(
+    channel: Channel,
+    index: pd.DatetimeIndex,
+    volume: FloatArray,
+    aht: FloatArray,
+    is_open: npt.NDArray[np.bool_],
+    interval_seconds: float,
+) -> dict[str, npt.NDArray[np.generic]]:
+    """Email and back office: one constant level over the open intervals (fluid backlog)."""
+    target = channel.target
+    assert target.within_hours is not None  # Config checks both for deferred channels
+    assert target.share is not None
+    steps = np.diff(index.as_unit("s").asi8)  # the unit of timestamps varies in pandas 3
+    if (steps != interval_seconds).any():
+        gap = index[1:][steps != interval_seconds][0]
+        raise DataError(
+            _SOURCE,
+            f"deferred channel '{channel.name}' needs consecutive intervals; the one before "
+            f"{gap.isoformat()} is missing",
+            column=INTERVAL_START,
+        )
+    plan = deferred_staffing(
+        volume,
+        aht,
+        is_open,
+        interval_seconds,
+        target.within_hours,
+        target.share,
+        channel.max_occupancy,
+    )
+    return {
+        AGENTS_REQUIRED: plan.agents,
+        SERVICE_LEVEL: plan.service_level,
+        ASA_SECONDS: plan.asa_seconds,
+        ABANDON_RATE: _nan(volume.size),
+        OCCUPANCY: plan.occupancy,
+    }

@@ -1,0 +1,60 @@
+"""Shared fixtures: a tiny valid config and a helper that writes small CSV files."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wfm.config import Config, config_from_dict
+
+TINY_CONFIG: dict[str, Any] = {
+    "site": {"name": "tiny", "timezone": "Europe/Berlin", "interval_minutes": 30},
+    "channels": {
+        "voice": {
+            "kind": "voice",
+            "target": {"service_level": 0.8, "answer_seconds": 20},
+            "hours": {"mon-sun": "08:00-10:00"},
+        },
+    },
+}
+
+
+@pytest.fixture
+def tiny_config_dict() -> dict[str, Any]:
+    """A minimal valid config mapping (one voice channel, 30-min grid, Europe/Berlin, open
+    08:00-10:00 every day, no holidays); a fresh copy that a test may modify."""
+    return copy.deepcopy(TINY_CONFIG)
+
+
+@pytest.fixture
+def tiny_config(tiny_config_dict: dict[str, Any]) -> Config:
+    """The validated :func:`tiny_config_dict`."""
+    return config_from_dict(tiny_config_dict)
+
+
+WriteCsv = Callable[..., Path]
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> WriteCsv:
+    """Write ``text`` (or header + rows) to ``tmp_path / name``; gzip it if the name ends in .gz.
+
+    ``write_csv("h.csv", "a,b\\n1,2\\n")`` or ``write_csv("h.csv", header="a,b", rows=["1,2"])``.
+    """
+
+    def write(name: str, text: str = "", *, header: str | None = None,
+              rows: list[str] | tuple[str, ...] = ()) -> Path:
+        if header is not None:
+            text = "\n".join([header, *rows]) + "\n"
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        path.write_bytes(gzip.compress(data, mtime=0) if name.endswith(".gz") else data)
+        return path
+
+    return write
