@@ -15,8 +15,9 @@ For a channel of kind *k*, local day *d* and interval *i* of that day::
 
 ``daily`` (expected demand per day, Monday first)
     Sets the scale and the weekly pattern: Monday highest, falling through the week. For the
-    example config: voice ~2,100 offered on Mondays, ~1,800 mid-week, ~1,600 on Fridays, ~350 on
-    Saturdays (09:00-14:00); chat ~600 every day; email ~450 per weekday and ~120 per weekend day.
+    example config: voice ~1,850 offered on Mondays, ~1,600 mid-week, ~1,400 on Fridays, ~300 on
+    Saturdays (09:00-14:00); chat ~530 every day; email ~400 per weekday and ~100 per weekend day.
+    Sized so that the sample roster of 60 agents can just cover one week's net requirement.
 ``p`` (intraday curve, ``curves`` + ``floor``)
     One curve per weekday, a flat ``floor`` plus Gaussian bumps ``(centre hour, width, height)``,
     normalised to sum to 1 over the interval slots of a 24-hour day. Voice peaks at 10-11h with a
@@ -115,7 +116,7 @@ _EMAIL_WEEKEND = ((12.0, 4.0, 0.6), (20.5, 2.0, 0.3))
 
 MODELS: dict[ChannelKind, ChannelModel] = {
     "voice": ChannelModel(
-        daily=(2210, 1930, 1875, 1835, 1670, 505, 170),
+        daily=(1945, 1700, 1650, 1615, 1470, 445, 150),
         curves=(
             ((10.3, 1.5, 1.12), *_VOICE_WEEKDAY[1:]),  # Monday: a heavier morning
             *(_VOICE_WEEKDAY,) * 3,
@@ -128,14 +129,14 @@ MODELS: dict[ChannelKind, ChannelModel] = {
         abandon=(0.02, 0.12),
     ),
     "chat": ChannelModel(
-        daily=(670, 645, 630, 625, 615, 610, 630),
+        daily=(590, 570, 555, 550, 540, 535, 555),
         curves=(*(_CHAT_WEEKDAY,) * 5, _CHAT_WEEKEND, _CHAT_WEEKEND),
         floor=0.01, trend=0.15, holiday=0.6, catch_up=1.15, day_cv=0.07, shape=25.0,
         aht=410.0, aht_bumps=((14.0, 3.5, 50.0), (21.0, 1.5, 20.0)), handle_cv=0.6,
         abandon=(0.015, 0.08),
     ),
     "deferred": ChannelModel(
-        daily=(545, 465, 445, 425, 400, 120, 120),
+        daily=(480, 410, 390, 375, 350, 105, 105),
         curves=(*(_EMAIL_WEEKDAY,) * 5, _EMAIL_WEEKEND, _EMAIL_WEEKEND),
         floor=0.09, trend=0.02, holiday=0.3, catch_up=1.25, day_cv=0.10, shape=10.0,
         aht=460.0, aht_bumps=((11.0, 3.0, 70.0),), handle_cv=0.9,
