@@ -1,29 +1,51 @@
-"""A greedy first schedule that keeps every hard rule, used as CP-SAT's starting point.
+"""A good first schedule that keeps every hard rule, used as CP-SAT's starting point.
 
-CP-SAT proves bounds well but, with two workers, can take long to find a first schedule that
-meets every contract's minimum hours. This heuristic hands it one: agent by agent, it picks the
-shift template and the working days that cover the most still-uncovered demand, using the same
-template every working day (so rest between shifts is ``24 h − length`` and the rest rule holds
-whenever that is enough), with a number of days that fits the contract's weekly hours.
+CP-SAT proves bounds well but, with two workers and a short time limit, improves a week-long
+schedule of dozens of agents slowly. Two heuristics hand it a good start:
+
+* :func:`greedy_start` — agent by agent, the shift template and working days that cover the most
+  still-uncovered demand, the same template every working day (so the rest between shifts is
+  ``24 h − length``), on a number of days that fits the contract's weekly hours;
+* :func:`best_response` — local search: take one agent out, and give it the week of shifts that
+  is best against everybody else's coverage, solved exactly under all the agent's own rules with
+  a one-agent CP-SAT model; repeat over all agents until nothing improves or time runs out.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections import defaultdict
 
 import numpy as np
+from ortools.sat.python import cp_model
 from scipy import sparse
 
 from wfm.schedule.problem import SchedulingProblem
+from wfm.schedule.rules import (
+    ModelVars,
+    add_max_days_per_week,
+    add_min_rest,
+    add_one_shift_per_day,
+    add_week_hours,
+)
+
+AGENT_RULES = (add_one_shift_per_day, add_max_days_per_week, add_week_hours, add_min_rest)
+"""The hard rules that concern one agent alone."""
+
+
+def _incidence(p: SchedulingProblem) -> sparse.csr_matrix:
+    """Sparse (option x interval) matrix: 1 where the option works in the interval."""
+    rows = np.repeat(np.arange(len(p.options)), [len(o.work) for o in p.options])
+    cols = np.fromiter((i for o in p.options for i in o.work), dtype=np.int64, count=len(rows))
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                             shape=(len(p.options), len(p.index)))
 
 
 def greedy_start(problem: SchedulingProblem) -> dict[int, list[int]]:
     """Agent position -> chosen option ids; agents with no rule-abiding pattern are left out."""
     p = problem
-    n_opt, n_int = len(p.options), len(p.index)
-    rows = np.repeat(np.arange(n_opt), [len(o.work) for o in p.options])
-    cols = np.fromiter((i for o in p.options for i in o.work), dtype=np.int64, count=len(rows))
-    incidence = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_opt, n_int))
+    incidence = _incidence(p)
     residual = p.required.astype(float).copy()
     residual[:, p.horizon:] = 0
     by_template: dict[object, dict[int, int]] = defaultdict(dict)
@@ -79,3 +101,98 @@ def _order_twins(p: SchedulingProblem, chosen: dict[int, list[int]]) -> dict[int
             if ks:
                 out[a] = ks
     return out
+
+
+def best_response(
+    problem: SchedulingProblem,
+    chosen: dict[int, list[int]],
+    *,
+    seconds: float,
+    seed: int = 0,
+) -> dict[int, list[int]]:
+    """Improve ``chosen`` agent by agent until a full pass changes nothing or time runs out.
+
+    Each agent's value of working interval *i* is what one more agent there is worth against the
+    others' coverage: the channel's under-coverage weight if the channel is short, minus the
+    over-coverage weight if not, on the agent's best open channel; minus paid time.
+    """
+    p = problem
+    w = p.weights
+    deadline = time.perf_counter() + seconds
+    incidence = _incidence(p)
+    horizon = np.arange(len(p.index)) < p.horizon
+    paid = np.array([w.paid * o.paid_minutes // p.interval_minutes for o in p.options])
+    prio = np.asarray(p.priority, dtype=float)[:, None]
+    skills_of = [[p.channels.index(c) for c in a.skills] for a in p.agents]
+    chosen = {a: list(ks) for a, ks in chosen.items()}
+    cover = np.zeros((len(p.channels), len(p.index)))
+    placed: dict[int, list[tuple[int, int]]] = {}
+
+    def place(a: int, ks: list[int]) -> None:
+        marks = []
+        skills = skills_of[a]
+        for k in ks:
+            for i in p.options[k].work:
+                if i >= p.horizon:
+                    continue
+                short = np.where(p.open[skills, i], p.required[skills, i] - cover[skills, i],
+                                 -np.inf)
+                c = skills[int(np.argmax(short * prio[skills, 0]))]
+                cover[c, i] += 1
+                marks.append((c, i))
+        placed[a] = marks
+
+    def remove(a: int) -> None:
+        for c, i in placed.pop(a, []):
+            cover[c, i] -= 1
+
+    for a, ks in chosen.items():
+        place(a, ks)
+    models = {a: _agent_model(p, a) for a in range(len(p.agents))}
+    rng = np.random.default_rng(seed)
+    changed = True
+    while changed and time.perf_counter() < deadline:
+        changed = False
+        for a in rng.permutation(len(p.agents)).tolist():
+            if time.perf_counter() >= deadline:
+                break
+            remove(a)
+            skills = skills_of[a]
+            short = p.required[skills] - cover[skills] > 0
+            value = np.where(short, w.under * prio[skills], -w.over)
+            value = np.where(p.open[skills], value, -np.inf).max(axis=0)
+            value = np.where(horizon & np.isfinite(value), value, 0.0)
+            gain = incidence @ value - paid
+            current = chosen.get(a, [])
+            ks = _solve_agent(models[a], gain, current)
+            if ks is not None and gain[ks].sum() > gain[current].sum() + 1e-9:
+                chosen[a] = ks
+                changed = True
+            place(a, chosen.get(a, []))
+    return _order_twins(p, chosen)
+
+
+def _agent_model(p: SchedulingProblem, a: int) -> ModelVars:
+    """A CP-SAT model of one agent's own rules over its allowed shifts (objective set later)."""
+    one = dataclasses.replace(p, agents=(p.agents[a],), allowed=(p.allowed[a],))
+    m = ModelVars(model=cp_model.CpModel())
+    for k in p.allowed[a]:
+        m.shift[0, k] = m.model.new_bool_var(f"shift[{k}]")
+    for rule in AGENT_RULES:
+        rule(m, one)
+    return m
+
+
+def _solve_agent(m: ModelVars, gain: np.ndarray, current: list[int]) -> list[int] | None:
+    """The agent's best week of shifts for ``gain`` per option; None if the solver found none."""
+    m.model.clear_hints()
+    for (_, k), var in m.shift.items():
+        m.model.add_hint(var, k in current)
+    m.model.maximize(sum(int(round(gain[k])) * var for (_, k), var in m.shift.items()))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 2.0
+    status = solver.solve(m.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return [k for (_, k), var in m.shift.items() if solver.boolean_value(var)]

@@ -6,6 +6,7 @@ data (:class:`SchedulingProblem`) → variables → hard rules → soft rules �
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,9 +18,15 @@ from ortools.sat.python import cp_model
 
 from wfm import frames as F
 from wfm.errors import InfeasibleError, SolveTimeoutError
-from wfm.schedule.heuristic import greedy_start
+from wfm.schedule.bound import lp_lower_bound
+from wfm.schedule.heuristic import best_response, greedy_start
 from wfm.schedule.problem import SchedulingProblem
 from wfm.schedule.rules import HARD_RULES, SOFT_RULES, ModelVars, Penalty
+
+LOCAL_SEARCH_SHARE = 0.4
+"""Share of the time limit the local search may use before CP-SAT takes over."""
+LP_SHARE = 0.3
+"""Share of the time limit the LP bound may use."""
 
 Progress = Callable[[float, float, float], None]
 """Called as ``progress(seconds, objective, bound)`` for each improving solution."""
@@ -122,9 +129,14 @@ def solve(
     t0 = time.perf_counter()
     built = build_model(problem)
     build_seconds = time.perf_counter() - t0
-    _hint_from_greedy(built, problem, limits)
+    lp_bound = lp_lower_bound(problem, time_limit_seconds=limits.time_seconds * LP_SHARE)
+    chosen = best_response(problem, greedy_start(problem),
+                           seconds=limits.time_seconds * LOCAL_SEARCH_SHARE, seed=limits.seed)
+    _hint(built, chosen, limits)
     solver = cp_model.CpSolver()
     limits.apply(solver)
+    solver.parameters.max_time_in_seconds = max(
+        0.1, limits.time_seconds - (time.perf_counter() - t0))
     callback = _ProgressCallback(progress) if progress else None
     status = solver.solve(built.vars.model, callback)
     if status == cp_model.INFEASIBLE:
@@ -133,22 +145,24 @@ def solve(
                                "rules.max_days_per_week and rules.min_rest_hours"])
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolveTimeoutError(limits.time_seconds)
-    stats = {"build_seconds": build_seconds, "solve_seconds": solver.wall_time,
+    stats = {"build_seconds": build_seconds,
+             "cp_sat_bound": solver.best_objective_bound,
+             "lp_bound": float("nan") if lp_bound is None else lp_bound, "solve_seconds": solver.wall_time,
              "variables": float(len(built.vars.model.proto.variables)),
              "constraints": float(len(built.vars.model.proto.constraints)),
              "branches": float(solver.num_branches), "conflicts": float(solver.num_conflicts)}
-    return _extract(problem, built, solver, status, stats)
+    bound = max(solver.best_objective_bound, math.ceil(lp_bound - 1e-6) if lp_bound else 0)
+    return _extract(problem, built, solver, status, min(bound, solver.objective_value), stats)
 
 
-def _hint_from_greedy(built: BuiltModel, problem: SchedulingProblem, limits: SolveLimits) -> None:
-    """Start CP-SAT from the greedy schedule, with every variable hinted.
+def _hint(built: BuiltModel, chosen: dict[int, list[int]], limits: SolveLimits) -> None:
+    """Start CP-SAT from the heuristic schedule ``chosen``, with every variable hinted.
 
-    CP-SAT does not reliably complete a partial hint, so the greedy shifts are fixed in a copy of
+    CP-SAT does not reliably complete a partial hint, so the chosen shifts are fixed in a copy of
     the model, which solves in a fraction of a second, and that copy's full solution becomes the
-    hint. If the copy finds nothing (a greedy pattern broke a rule), no hint is given.
+    hint. If the copy finds nothing (a heuristic pattern broke a rule), no hint is given.
     """
     model = built.vars.model
-    chosen = greedy_start(problem)
     copy = model.clone()
     for (a, k), var in built.vars.shift.items():
         if a in chosen:
@@ -185,7 +199,7 @@ def diagnose(problem: SchedulingProblem) -> list[str]:
 
 
 def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpSolver,
-             status: int, stats: dict[str, float]) -> Schedule:
+             status: int, bound: float, stats: dict[str, float]) -> Schedule:
     m = built.vars
     index = problem.index
     n_agents, n_int = len(problem.agents), len(index)
@@ -249,7 +263,7 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpS
         columns=["rule", "key", "amount", "weight"])
     return Schedule(
         status=solver.status_name(status), objective=solver.objective_value,
-        lower_bound=solver.best_objective_bound, shifts=shifts,
+        lower_bound=bound, shifts=shifts,
         agent_intervals=agent_intervals, segments=_segments(problem, rows, activity),
         penalties=penalties, stats=stats,
     )

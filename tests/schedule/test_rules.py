@@ -1,0 +1,582 @@
+"""One tiny instance per scheduling rule (STYLE principle 14), then the solver's promises.
+
+Each test builds a 1-2 agent, 1-7 day problem on a 60-minute grid (objective weights per
+agent-interval: under-coverage 100 x channel priority, over-coverage 10, paid time 1 per paid
+interval) and asserts infeasibility, the exact objective, or that the schedule obeys the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from ortools.sat.python import cp_model
+
+from wfm import frames as F
+from wfm.config import Config, config_from_dict
+from wfm.errors import InfeasibleError, SolveTimeoutError
+from wfm.io.roster import Agent, read_roster
+from wfm.schedule import Schedule, SolveLimits, build_problem, diagnose, solve
+from wfm.timegrid import Grid
+
+MONDAY = dt.date(2026, 6, 1)
+"""A week without DST change (and the tiny site has no holiday calendar)."""
+SATURDAY = MONDAY + dt.timedelta(days=5)
+LIMITS = SolveLimits(time_seconds=10, workers=1, seed=0)
+VOICE = {"kind": "voice", "target": {"service_level": 0.8, "answer_seconds": 20}}
+CHAT = {"kind": "chat", "target": {"service_level": 0.8, "answer_seconds": 60}}
+UNDER, OVER, PAID = 100, 10, 1
+"""Objective weights per agent-interval (priority 1); paid time per paid interval."""
+
+Demand = Callable[[pd.Timestamp], int]
+
+
+@pytest.fixture
+def site(tiny_config_dict: dict[str, Any]) -> Callable[..., Config]:
+    """The tiny site on a 60-minute grid with shifts and rules (voice open 08-20 by default)."""
+
+    def make(*, step: int = 60, channels: dict[str, Any] | None = None,
+             lengths: tuple[float, ...] = (4,), every: int = 60, rest: float = 11,
+             max_days: int = 5, breaks: tuple[dict[str, Any], ...] = ()) -> Config:
+        data = dict(tiny_config_dict)
+        data["site"] = {**data["site"], "interval_minutes": step}
+        data["channels"] = channels or {"voice": {**VOICE, "hours": {"mon-sun": "08:00-20:00"}}}
+        data["shifts"] = {"lengths_hours": list(lengths), "start_every_minutes": every,
+                          "breaks": list(breaks)}
+        data["rules"] = {"min_rest_hours": rest, "max_days_per_week": max_days}
+        return config_from_dict(data)
+
+    return make
+
+
+def requirements(config: Config, start: dt.date, days: int, **demand: Demand) -> pd.DataFrame:
+    """A hand-built requirements frame: ``demand[channel](interval_start)`` agents (0 if absent)."""
+    index = Grid.from_config(config).intervals(start, days)
+    frames = []
+    for channel in config.channels:
+        need = demand.get(channel, lambda _t: 0)
+        required = np.array([need(t) for t in index], dtype=float)
+        frames.append(pd.DataFrame({
+            F.INTERVAL_START: index, F.CHANNEL: channel, F.VOLUME: 10.0 * required,
+            F.AHT_SECONDS: 300.0, F.AGENTS_REQUIRED: required,
+            F.AGENTS_WITH_SHRINKAGE: required}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def between(first_hour: int, end_hour: int, agents: int = 1) -> Demand:
+    """``agents`` needed from ``first_hour`` to ``end_hour`` (local time) every day."""
+    return lambda t: agents if first_hour <= t.hour < end_hour else 0
+
+
+def on_day(day: dt.date, demand: Demand) -> Demand:
+    """``demand`` on ``day`` only."""
+    return lambda t: demand(t) if t.date() == day else 0
+
+
+def agent(agent_id: str, *skills: str, min_h: float = 0, max_h: float = 40) -> Agent:
+    return Agent(agent_id, agent_id, skills, tuple(1.0 for _ in skills), min_h, max_h)
+
+
+def run(config: Config, req: pd.DataFrame, agents: tuple[Agent, ...], days: int,
+        start: dt.date = MONDAY, limits: SolveLimits = LIMITS) -> Schedule:
+    problem = build_problem(req, agents, config, start=start, days=days)
+    return solve(problem, limits)
+
+
+def working(schedule: Schedule, agent_id: str) -> pd.DataFrame:
+    """The agent's intervals on a channel, break or lunch."""
+    ai = schedule.agent_intervals
+    return ai[(ai[F.AGENT_ID] == agent_id) & (ai[F.ACTIVITY] != F.OFF)]
+
+
+def shifts_of(schedule: Schedule, agent_id: str) -> pd.DataFrame:
+    return schedule.shifts[schedule.shifts[F.AGENT_ID] == agent_id]
+
+
+def under_total(schedule: Schedule) -> int:
+    p = schedule.penalties
+    return int(p.loc[p["rule"] == "under_coverage", "amount"].sum())
+
+
+def over_total(schedule: Schedule) -> int:
+    p = schedule.penalties
+    return int(p.loc[p["rule"] == "over_coverage", "amount"].sum())
+
+
+# --- known optimum -------------------------------------------------------------------------------
+
+
+def test_known_optimum_is_the_paid_time_only(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 1, voice=between(9, 13))
+
+    s = run(config, req, (agent("A1", "voice"),), days=1)
+
+    assert s.status == "OPTIMAL"
+    assert s.objective == pytest.approx(4 * PAID, abs=1e-6)
+    assert (under_total(s), over_total(s)) == (0, 0)
+    assert s.penalties.empty
+    assert s.shifts["shift_start"].tolist() == [pd.Timestamp("2026-06-01 09:00", tz="Europe/Berlin")]
+    assert s.shifts["paid_minutes"].tolist() == [240]
+
+
+def test_known_optimum_has_zero_gap(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 1, voice=between(9, 13))
+
+    s = run(config, req, (agent("A1", "voice"),), days=1)
+
+    assert s.lower_bound == pytest.approx(s.objective, abs=1e-6)
+    assert s.gap == pytest.approx(0.0, abs=1e-9)
+
+
+def test_unpaid_lunch_is_not_charged_as_paid_time(site) -> None:
+    config = site(step=30, lengths=(6,), every=60,
+                  breaks=({"lunch": True, "minutes": 30, "window_hours": [3, 3]},))
+    # demand 08:00-14:00 except during the lunch that a 08:00 shift takes at 10:45 -> 10:30
+    req = requirements(config, MONDAY, 1, voice=lambda t: int(
+        8 <= t.hour < 14 and not (t.hour == 10 and t.minute == 30)))
+
+    s = run(config, req, (agent("A1", "voice"),), days=1)
+
+    assert s.shifts["paid_minutes"].tolist() == [330]
+    assert s.objective == pytest.approx(330 // 30 * PAID, abs=1e-6)
+    lunch = s.agent_intervals[s.agent_intervals[F.ACTIVITY] == F.LUNCH]
+    assert lunch[F.INTERVAL_START].tolist() == [pd.Timestamp("2026-06-01 10:30",
+                                                            tz="Europe/Berlin")]
+
+
+# --- one shift per day ---------------------------------------------------------------------------
+
+
+def test_one_shift_per_day_leaves_the_rest_of_a_long_demand_short(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 1, voice=between(8, 20))
+
+    s = run(config, req, (agent("A1", "voice"),), days=1)
+
+    assert len(s.shifts) == 1
+    assert len(working(s, "A1")) == 4
+    assert under_total(s) == 12 - 4
+    assert s.objective == pytest.approx(8 * UNDER + 4 * PAID, abs=1e-6)
+
+
+def test_two_agents_split_a_long_demand_with_one_shift_each(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 1, voice=between(8, 16))
+
+    s = run(config, req, (agent("A1", "voice"), agent("A2", "voice")), days=1)
+
+    assert s.shifts.groupby(F.AGENT_ID).size().to_dict() == {"A1": 1, "A2": 1}
+    assert s.objective == pytest.approx(8 * PAID, abs=1e-6)
+
+
+# --- max days per week ---------------------------------------------------------------------------
+
+
+def test_max_days_per_week_caps_working_days(site) -> None:
+    config = site(max_days=2)
+    req = requirements(config, MONDAY, 7, voice=between(9, 13))
+
+    s = run(config, req, (agent("A1", "voice"),), days=7)
+
+    assert s.shifts[F.DATE].nunique() == 2
+    assert under_total(s) == 5 * 4
+    assert s.objective == pytest.approx(5 * 4 * UNDER + 2 * 4 * PAID, abs=1e-6)
+
+
+def test_seven_days_allowed_covers_the_whole_week(site) -> None:
+    config = site(max_days=7)
+    req = requirements(config, MONDAY, 7, voice=between(9, 13))
+
+    s = run(config, req, (agent("A1", "voice"),), days=7)
+
+    assert s.shifts[F.DATE].nunique() == 7
+    assert s.objective == pytest.approx(7 * 4 * PAID, abs=1e-6)
+
+
+@pytest.mark.xfail(reason="bug: roster.csv accepts a per-agent max_days_per_week column "
+                          "(frames.ROSTER_OPTIONAL, no 'ignored column' warning) but Agent and "
+                          "the model drop it; only rules.max_days_per_week applies", strict=True)
+def test_roster_max_days_per_week_column_is_honoured(site, write_csv) -> None:
+    config = site(max_days=5)
+    roster = write_csv("roster.csv", header="agent_id,name,skills,min_week_hours,max_week_hours,"
+                       "max_days_per_week", rows=["A1,Ann,voice,0,40,2"])
+    agents = read_roster(roster, config)
+    req = requirements(config, MONDAY, 7, voice=between(9, 13))
+
+    s = run(config, req, agents, days=7)
+
+    assert s.shifts[F.DATE].nunique() <= 2
+
+
+# --- weekly hours --------------------------------------------------------------------------------
+
+
+def test_max_week_hours_caps_paid_time(site) -> None:
+    config = site(max_days=7)
+    req = requirements(config, MONDAY, 7, voice=between(9, 13))
+
+    s = run(config, req, (agent("A1", "voice", max_h=8),), days=7)
+
+    assert s.shifts["paid_minutes"].sum() == 8 * 60
+    assert s.objective == pytest.approx(5 * 4 * UNDER + 8 * PAID, abs=1e-6)
+
+
+def test_shift_longer_than_max_week_hours_is_never_used(site) -> None:
+    config = site(lengths=(4, 8))
+    req = requirements(config, MONDAY, 1, voice=between(8, 16))
+
+    s = run(config, req, (agent("A1", "voice", max_h=6),), days=1)
+
+    assert s.shifts["paid_minutes"].tolist() == [240]
+
+
+def test_min_week_hours_make_an_agent_work_without_demand(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 7)
+
+    s = run(config, req, (agent("A1", "voice", min_h=12),), days=7)
+
+    assert s.shifts["paid_minutes"].sum() == 12 * 60
+    assert s.objective == pytest.approx(12 * OVER + 12 * PAID, abs=1e-6)
+
+
+def test_min_week_hours_that_cannot_fit_are_diagnosed_naming_the_agent(site) -> None:
+    config = site(lengths=(4,), max_days=5)  # at most 5 x 4 h = 20 h a week
+    req = requirements(config, MONDAY, 7, voice=between(9, 13))
+    problem = build_problem(req, (agent("A1", "voice"), agent("B2", "voice", min_h=30)), config,
+                            start=MONDAY, days=7)
+
+    conflicts = diagnose(problem)
+
+    assert len(conflicts) == 1
+    assert "B2" in conflicts[0]
+    assert "min_week_hours" in conflicts[0]
+
+
+def test_min_week_hours_that_cannot_fit_raise_infeasible_naming_the_agent(site) -> None:
+    config = site(lengths=(4,), max_days=5)
+    req = requirements(config, MONDAY, 7, voice=between(9, 13))
+
+    with pytest.raises(InfeasibleError) as info:
+        run(config, req, (agent("B2", "voice", min_h=30),), days=7)
+
+    assert any("B2" in c for c in info.value.conflicts)
+    assert "B2" in str(info.value)
+
+
+def test_min_week_hours_out_of_reach_when_the_channel_is_closed(site) -> None:
+    config = site(channels={"voice": {**VOICE, "hours": {"sat": "08:00-12:00"}}}, max_days=7)
+    req = requirements(config, MONDAY, 7)
+
+    with pytest.raises(InfeasibleError, match="A1"):
+        run(config, req, (agent("A1", "voice", min_h=8),), days=7)
+
+
+def test_rules_that_only_the_solver_can_refute_raise_infeasible(site) -> None:
+    # 28 h in 4-h shifts needs all seven days, but 48 h rest forbids working two days running
+    config = site(rest=48, max_days=7)
+    req = requirements(config, MONDAY, 7)
+    problem = build_problem(req, (agent("A1", "voice", min_h=28),), config, start=MONDAY, days=7)
+    assert diagnose(problem) == []
+
+    with pytest.raises(InfeasibleError):
+        solve(problem, LIMITS)
+
+
+def test_min_week_hours_do_not_apply_to_a_part_week(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 3)
+
+    s = run(config, req, (agent("A1", "voice", min_h=30),), days=3)
+
+    assert s.shifts.empty
+    assert s.objective == pytest.approx(0.0, abs=1e-6)
+
+
+# --- min rest ------------------------------------------------------------------------------------
+
+LATE_THEN_EARLY = {"rest": None, "channels": {"voice": {**VOICE, "hours": {"mon-sun":
+                                                                          "06:00-22:00"}}}}
+
+
+def _late_then_early(site, rest: float) -> Schedule:
+    """Demand 18:00-22:00 on Monday and 06:00-10:00 on Tuesday: 8 h apart."""
+    config = site(rest=rest, channels=LATE_THEN_EARLY["channels"])
+    tuesday = MONDAY + dt.timedelta(days=1)
+    req = requirements(config, MONDAY, 2, voice=lambda t: int(
+        (t.date() == MONDAY and t.hour >= 18) or (t.date() == tuesday and t.hour < 10)))
+    return run(config, req, (agent("A1", "voice"),), days=2)
+
+
+def test_min_rest_keeps_one_agent_from_a_late_and_an_early_shift(site) -> None:
+    s = _late_then_early(site, rest=11)
+
+    assert under_total(s) > 0
+    # best: any late shift plus a shift 11 h after it covers 5 of the 8 hours, 3 over
+    assert s.objective == pytest.approx(3 * UNDER + 3 * OVER + 8 * PAID, abs=1e-6)
+    start = pd.to_datetime(s.shifts["shift_start"]).sort_values().tolist()
+    end = pd.to_datetime(s.shifts["shift_end"]).sort_values().tolist()
+    assert len(start) == 2
+    assert start[1] - end[0] >= pd.Timedelta(hours=11)
+
+
+def test_without_min_rest_one_agent_works_late_then_early(site) -> None:
+    s = _late_then_early(site, rest=0)
+
+    assert under_total(s) == 0
+    assert s.objective == pytest.approx(8 * PAID, abs=1e-6)
+
+
+def test_min_rest_forbids_overlapping_shifts_across_midnight(site) -> None:
+    config = site(rest=0, max_days=7,
+                  channels={"voice": {**VOICE, "hours": {"mon-sun": "00:00-24:00"}}})
+    # 22:00-02:00 from Monday's shift, and 00:00-04:00 on Tuesday: two agents needed at 00-02
+    req = requirements(config, MONDAY, 2, voice=lambda t: int(
+        (t.date() == MONDAY and t.hour >= 22) or (t.date() > MONDAY and t.hour < 4)) + int(
+        t.date() > MONDAY and t.hour < 2))
+
+    s = run(config, req, (agent("A1", "voice"),), days=2)
+
+    starts = sorted(pd.to_datetime(s.shifts["shift_start"]))
+    ends = sorted(pd.to_datetime(s.shifts["shift_end"]))
+    assert all(b >= a for a, b in zip(ends, starts[1:], strict=False))
+    assert under_total(s) > 0
+
+
+@pytest.mark.xfail(reason="bug: add_min_rest only links consecutive days, so with "
+                          "min_rest_hours > 24 a day off in between lets a shorter rest through",
+                   strict=True)
+def test_min_rest_longer_than_a_day_holds_across_a_day_off(site) -> None:
+    config = site(rest=30, max_days=7,
+                  channels={"voice": {**VOICE, "hours": {"mon-sun": "00:00-24:00"}}})
+    wednesday = MONDAY + dt.timedelta(days=2)
+    # Monday 20:00-24:00 and Wednesday 00:00-04:00 are 24 h apart, less than the 30 h rest
+    req = requirements(config, MONDAY, 3, voice=lambda t: int(
+        (t.date() == MONDAY and t.hour >= 20) or (t.date() == wednesday and t.hour < 4)))
+
+    s = run(config, req, (agent("A1", "voice"),), days=3)
+
+    starts = sorted(pd.to_datetime(s.shifts["shift_start"]))
+    ends = sorted(pd.to_datetime(s.shifts["shift_end"]))
+    rests = [b - a for a, b in zip(ends, starts[1:], strict=False)]
+    assert all(r >= pd.Timedelta(hours=30) for r in rests), rests
+
+
+# --- skills --------------------------------------------------------------------------------------
+
+TWO_CHANNELS = {"voice": {**VOICE, "hours": {"mon-sun": "08:00-20:00"}},
+                "chat": {**CHAT, "hours": {"mon-sun": "08:00-20:00"}}}
+
+
+def test_agent_never_works_a_channel_it_lacks_the_skill_for(site) -> None:
+    config = site(channels=TWO_CHANNELS)
+    req = requirements(config, MONDAY, 1, chat=between(9, 13, agents=2))
+
+    s = run(config, req, (agent("V1", "voice"), agent("C1", "chat")), days=1)
+
+    assert (s.agent_intervals.loc[s.agent_intervals[F.AGENT_ID] == "V1", F.ACTIVITY]
+            != "chat").all()
+    assert under_total(s) == 4  # the chat agent covers one of the two, the voice agent none
+    assert s.objective == pytest.approx(4 * UNDER + 4 * PAID, abs=1e-6)
+
+
+def test_voice_only_agent_with_contract_hours_works_voice_not_chat(site) -> None:
+    config = site(channels=TWO_CHANNELS)
+    req = requirements(config, MONDAY, 7, chat=between(8, 20))
+
+    s = run(config, req, (agent("V1", "voice", min_h=8),), days=7)
+
+    activities = set(working(s, "V1")[F.ACTIVITY])
+    assert activities == {"voice"}
+
+
+def test_multi_skilled_agent_covers_both_channels(site) -> None:
+    config = site(channels=TWO_CHANNELS, lengths=(8,))
+    req = requirements(config, MONDAY, 1, voice=between(8, 12), chat=between(12, 16))
+
+    s = run(config, req, (agent("G1", "voice", "chat"),), days=1)
+
+    assert s.objective == pytest.approx(8 * PAID, abs=1e-6)
+    on = working(s, "G1").set_index(F.INTERVAL_START)[F.ACTIVITY]
+    assert on.tolist() == ["voice"] * 4 + ["chat"] * 4
+
+
+# --- channel hours -------------------------------------------------------------------------------
+
+
+def _scheduled_while_closed(config: Config, s: Schedule) -> pd.DataFrame:
+    grid = Grid.from_config(config)
+    ai = s.agent_intervals
+    bad = []
+    for name, channel in config.channels.items():
+        on = ai[ai[F.ACTIVITY] == name]
+        is_open = grid.open_mask(channel.hours, pd.DatetimeIndex(on[F.INTERVAL_START]))
+        bad.append(on[~is_open])
+    return pd.concat(bad)
+
+
+def test_nothing_is_scheduled_on_a_closed_channel(site) -> None:
+    config = site(lengths=(8,), channels={"voice": {**VOICE, "hours": {"mon-sun": "08:00-12:00"}},
+                                          "chat": {**CHAT, "hours": {"mon-sun": "08:00-20:00"}}})
+    req = requirements(config, MONDAY, 1, voice=between(8, 12), chat=between(12, 16))
+
+    s = run(config, req, (agent("G1", "voice", "chat"),), days=1)
+
+    assert _scheduled_while_closed(config, s).empty
+    assert s.objective == pytest.approx(8 * PAID, abs=1e-6)
+
+
+def test_requirements_outside_opening_hours_are_ignored(site) -> None:
+    config = site()  # voice 08:00-20:00
+    req = requirements(config, MONDAY, 1, voice=lambda t: int(9 <= t.hour < 13) + 5 * int(
+        t.hour < 8 or t.hour >= 20))
+
+    s = run(config, req, (agent("A1", "voice"),), days=1)
+
+    assert s.objective == pytest.approx(4 * PAID, abs=1e-6)
+    assert s.penalties.empty
+
+
+def test_agent_whose_only_channel_is_closed_all_day_does_not_work(site) -> None:
+    config = site(channels={"voice": {**VOICE, "hours": {"mon-fri": "08:00-20:00"}},
+                            "chat": {**CHAT, "hours": {"mon-sun": "08:00-20:00"}}})
+    req = requirements(config, SATURDAY, 1, chat=between(8, 20))
+
+    s = run(config, req, (agent("V1", "voice"), agent("C1", "chat")), days=1, start=SATURDAY)
+
+    assert shifts_of(s, "V1").empty
+    assert working(s, "V1").empty
+    assert len(shifts_of(s, "C1")) == 1
+
+
+@pytest.mark.xfail(reason="bug: _extract gives spill-over intervals past the horizon the "
+                          "previous interval's channel without checking it is open", strict=True)
+def test_shift_running_past_the_horizon_stays_off_a_closed_channel(site) -> None:
+    config = site(rest=0, max_days=7,
+                  channels={"voice": {**VOICE, "hours": {"mon-sun": "08:00-24:00"}},
+                            "chat": {**CHAT, "hours": {"mon-sun": "00:00-24:00"}}})
+    req = requirements(config, MONDAY, 1, voice=between(22, 24))
+
+    s = run(config, req, (agent("G1", "voice", "chat"),), days=1)
+
+    # the only zero-penalty shift is Monday 22:00-02:00; after midnight only chat is open
+    assert s.shifts["shift_end"].tolist() == [pd.Timestamp("2026-06-02 02:00",
+                                                          tz="Europe/Berlin")]
+    assert _scheduled_while_closed(config, s).empty
+
+
+# --- under-coverage is soft ----------------------------------------------------------------------
+
+
+def test_more_demand_than_agents_still_gives_a_schedule(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 1, voice=between(9, 13, agents=3))
+
+    s = run(config, req, (agent("A1", "voice"),), days=1)
+
+    assert s.status in ("OPTIMAL", "FEASIBLE")
+    assert len(s.shifts) == 1
+    under = s.penalties[s.penalties["rule"] == "under_coverage"]
+    assert len(under) == 4  # one row per short interval
+    assert under["amount"].tolist() == [2, 2, 2, 2]
+    assert s.objective == pytest.approx(4 * 2 * UNDER + 4 * PAID, abs=1e-6)
+
+
+def test_under_coverage_is_weighted_by_channel_priority(site) -> None:
+    config = site(channels={"voice": {**VOICE, "priority": 3, "hours": {"mon-sun": "08:00-20:00"}},
+                            "chat": {**CHAT, "hours": {"mon-sun": "08:00-20:00"}}})
+    req = requirements(config, MONDAY, 1, voice=between(9, 13), chat=between(14, 18))
+
+    s = run(config, req, (agent("G1", "voice", "chat"),), days=1)
+
+    # one agent, one shift: it covers the priority-3 voice demand and leaves chat short
+    assert set(working(s, "G1")[F.ACTIVITY]) == {"voice"}
+    assert s.objective == pytest.approx(4 * UNDER + 4 * PAID, abs=1e-6)
+
+
+@pytest.mark.xfail(reason="bug: Schedule.penalties has columns rule, key, amount, weight with the "
+                          "interval as a position inside a string key; DESIGN.md promises "
+                          "rule, agent_id, interval_start, amount", strict=True)
+def test_penalties_name_the_short_intervals_by_time(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 1, voice=between(9, 13, agents=3))
+
+    s = run(config, req, (agent("A1", "voice"),), days=1)
+
+    under = s.penalties[s.penalties["rule"] == "under_coverage"]
+    expected = pd.date_range("2026-06-01 09:00", periods=4, freq="h", tz="Europe/Berlin")
+    assert {"rule", "agent_id", "interval_start", "amount"} <= set(s.penalties.columns)
+    assert sorted(under["interval_start"]) == list(expected)
+
+
+# --- determinism, limits, bounds -----------------------------------------------------------------
+
+
+def _mid_size(site, n_agents: int, days: int, step: int = 30) -> tuple[Config, pd.DataFrame,
+                                                                       tuple[Agent, ...]]:
+    """A busier two-channel site with breaks: no instant optimality proof."""
+    config = site(step=step, lengths=(4, 6, 8), every=step, channels=TWO_CHANNELS, breaks=(
+        {"after_hours": 2, "minutes": step},
+        {"lunch": True, "minutes": step, "window_hours": [3.5, 5.5], "min_shift_hours": 6}))
+
+    def wave(peak: int) -> Demand:
+        return lambda t: int(round(peak * np.exp(-0.5 * ((t.hour + t.minute / 60 - 12.5) / 3.5)
+                                                 ** 2) + (t.dayofweek % 3)))
+
+    req = requirements(config, MONDAY, days, voice=wave(n_agents // 2), chat=wave(n_agents // 4))
+    skills = [("voice",), ("chat",), ("voice", "chat")]
+    agents = tuple(agent(f"A{i:02d}", *skills[i % 3], min_h=16 if i % 2 else 0, max_h=40)
+                   for i in range(n_agents))
+    return config, req, agents
+
+
+def test_same_seed_and_one_worker_give_the_same_schedule(site) -> None:
+    config, req, agents = _mid_size(site, n_agents=6, days=3)
+    limits = SolveLimits(time_seconds=3, workers=1, seed=0)
+
+    first = run(config, req, agents, days=3, limits=limits)
+    second = run(config, req, agents, days=3, limits=limits)
+
+    pd.testing.assert_frame_equal(first.shifts, second.shifts)
+    pd.testing.assert_frame_equal(first.agent_intervals, second.agent_intervals)
+    assert first.objective == second.objective
+
+
+def test_solve_limits_set_the_cp_sat_parameters() -> None:
+    solver = cp_model.CpSolver()
+
+    SolveLimits(time_seconds=2.5, workers=3, seed=42).apply(solver)
+
+    assert solver.parameters.max_time_in_seconds == 2.5
+    assert solver.parameters.num_workers == 3
+    assert solver.parameters.random_seed == 42
+
+
+@pytest.fixture(scope="module")
+def mid_size_result(tiny_config_dict_module: dict[str, Any]) -> tuple[Schedule, float]:
+    """A 7-day, 24-agent problem solved with a 0.5 s limit, and the seconds solve() took."""
+    raise NotImplementedError  # replaced below
+
+
+def test_time_limit_takes_effect(site) -> None:
+    config, req, agents = _mid_size(site, n_agents=24, days=7, step=15)
+    problem = build_problem(req, agents, config, start=MONDAY, days=7)
+    t0 = time.perf_counter()
+    try:
+        s = solve(problem, SolveLimits(time_seconds=0.5, workers=2, seed=0))
+    except SolveTimeoutError as exc:  # also a way to honour the limit
+        assert exc.limit_seconds == 0.5
+        return
+    elapsed = time.perf_counter() - t0
+
+    assert elapsed < 5.0
+    assert s.status in ("OPTIMAL", "FEASIBLE")
+    assert s.lower_bound <= s.objective + 1e-6
+    assert 0.0 <= s.gap <= 1.0
