@@ -78,4 +78,4 @@ LUNCH = "lunch"
 
 # roster.csv
 ROSTER_REQUIRED = (AGENT_ID, "skills")
-ROSTER_OPTIONAL = ("name", "min_week_hours", "max_week_hours", "max_days_per_week")
+ROSTER_OPTIONAL = ("name", "min_week_hours", "max_week_hours")

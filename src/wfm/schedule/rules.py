@@ -78,7 +78,11 @@ def add_week_hours(m: ModelVars, p: SchedulingProblem) -> None:
 
 
 def add_min_rest(m: ModelVars, p: SchedulingProblem) -> None:
-    """At least ``rules.min_rest_hours`` between the end of one day's shift and the next start."""
+    """At least ``rules.min_rest_hours`` between the end of one shift and the start of the next.
+
+    Every pair of days whose shifts could come closer than the rest is linked, so a rest longer
+    than a day also holds across a day off.
+    """
     rest = round(p.rules.min_rest_hours * 60)
     t0 = p.index[0]
     for a in range(len(p.agents)):
@@ -88,16 +92,20 @@ def add_min_rest(m: ModelVars, p: SchedulingProblem) -> None:
             o, var = p.options[k], m.shift[a, k]
             starts[o.day].append((int((o.start - t0).total_seconds() // 60), var))
             ends[o.day].append((int((o.end - t0).total_seconds() // 60), var))
-        for d in range(len(p.days) - 1):
-            if not ends[d] or not starts[d + 1]:
-                continue
-            latest_end = max(e for e, _ in ends[d])
-            earliest_start = min(s for s, _ in starts[d + 1])
-            if earliest_start - latest_end >= rest:
-                continue  # no pair of shifts on these days can break the rule
-            end = sum(e * v for e, v in ends[d])
-            start = sum(s * v for s, v in starts[d + 1])
-            m.model.add(start - end >= rest).only_enforce_if([m.works[a, d], m.works[a, d + 1]])
+        for d in range(len(p.days)):
+            for d2 in range(d + 1, len(p.days)):
+                if not ends[d] or not starts[d2]:
+                    continue
+                latest_end = max(e for e, _ in ends[d])
+                earliest_start = min(s for s, _ in starts[d2])
+                if earliest_start - latest_end >= rest:
+                    if d2 > d + 1:
+                        break  # later days start later still
+                    continue  # no pair of shifts on these days can break the rule
+                end = sum(e * v for e, v in ends[d])
+                start = sum(s * v for s, v in starts[d2])
+                m.model.add(start - end >= rest).only_enforce_if(
+                    [m.works[a, d], m.works[a, d2]])
 
 
 def add_skill_coverage(m: ModelVars, p: SchedulingProblem) -> None:

@@ -28,6 +28,9 @@ LOCAL_SEARCH_SHARE = 0.4
 LP_SHARE = 0.3
 """Share of the time limit the LP bound may use."""
 
+PENALTY_COLUMNS = ("rule", "channel", F.AGENT_ID, F.INTERVAL_START, "amount", "cost")
+"""Columns of ``Schedule.penalties``: ``amount`` in agent-intervals, ``cost`` in objective units."""
+
 Progress = Callable[[float, float, float], None]
 """Called as ``progress(seconds, objective, bound)`` for each improving solution."""
 
@@ -228,9 +231,10 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpS
             working[m.group_of[a], i].append(a)
     for (g, i), members in sorted(working.items(), key=lambda kv: kv[0][1]):
         if i >= problem.horizon:
-            for a in members:  # spill-over past the horizon: keep the previous channel
+            for a in members:  # past the horizon: stay on the previous channel while it is open
                 prev = activity[a, i - 1] if i else F.OFF
-                activity[a, i] = prev if prev in problem.channels else m.groups[g][0]
+                open_here = [c for c in m.groups[g] if problem.open[problem.channels.index(c), i]]
+                activity[a, i] = prev if prev in open_here else open_here[0]
             continue
         left = {c: solver.value(m.assigned[g, i, c]) for c in range(len(problem.channels))
                 if (g, i, c) in m.assigned}
@@ -258,9 +262,11 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpS
         F.ACTIVITY: activity[:, keep].ravel(),
     })
     penalties = pd.DataFrame(
-        [{"rule": p.name, "key": str(p.key), "amount": solver.value(p.var), "weight": p.weight}
+        [{"rule": p.name, "channel": p.key[0], F.AGENT_ID: None,
+          F.INTERVAL_START: index[int(str(p.key[1]))], "amount": solver.value(p.var),
+          "cost": solver.value(p.var) * p.weight}
          for p in built.penalties if p.name != "paid_time" and solver.value(p.var) > 0],
-        columns=["rule", "key", "amount", "weight"])
+        columns=list(PENALTY_COLUMNS))
     return Schedule(
         status=solver.status_name(status), objective=solver.objective_value,
         lower_bound=bound, shifts=shifts,
