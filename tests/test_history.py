@@ -258,7 +258,6 @@ def test_missing_required_column_is_named(
     [
         ("-1", F.OFFERED),
         ("ten", F.OFFERED),
-        ("", F.OFFERED),
         ("x", F.AHT_SECONDS),
         ("-0.5", F.AHT_SECONDS),
         ("1.5.0", F.ABANDONED),
@@ -275,6 +274,15 @@ def test_bad_number_names_row_and_column(
     with pytest.raises(DataError, match="expected a non-negative number") as info:
         read_history(path, tiny_config)
     assert (info.value.rows, info.value.column) == ((3,), column)
+
+
+def test_empty_offered_cell_counts_as_a_gap(tiny_config: Config, write_csv: Any) -> None:
+    path = write_csv("h.csv", header=HEADER, rows=["2026-06-01T08:00:00+02:00,voice,1,1,0,100",
+                                                   "2026-06-01T08:30:00+02:00,voice,,,,"])
+    with pytest.warns(WfmWarning, match="missing inside opening hours"):
+        history, report = read_history(path, tiny_config)
+    assert report.gap_count == 1
+    assert history[F.OFFERED].isna().sum() == 1
 
 
 def test_row_with_too_many_fields_is_an_error(tiny_config: Config, write_csv: Any) -> None:

@@ -293,18 +293,20 @@ def _solve_with_progress(problem: Any, limits: Any) -> Any:
 
 def _print_summary(summary: pd.DataFrame, schedule: Any, title: str) -> None:
     table = Table(title=title)
-    cols = [("channel", "channel"), ("volume", "volume"), ("peak_required", "peak req."),
-            ("agents_scheduled", "agents sched."), ("peak_scheduled", "peak sched."),
-            ("gap_pct", "gap %")]
-    for _key, label in cols:
-        table.add_column(label, justify="left" if label == "channel" else "right")
+    cols = {"channel": "channel", "volume": "volume", "peak_required": "peak req.",
+            "agents_scheduled": "agents", "required_hours": "req. h",
+            "scheduled_hours": "sched. h", "gap_pct": "gap %", "over_pct": "over %"}
+    for key, label in cols.items():
+        table.add_column(label, justify="left" if key == "channel" else "right")
     for rec in summary.to_dict("records"):
         table.add_row(str(rec["channel"]), f"{rec['volume']:,.0f}", str(rec["peak_required"]),
-                      str(rec["agents_scheduled"]), str(rec["peak_scheduled"]),
-                      f"{rec['gap_pct']:.1f}")
+                      str(rec["agents_scheduled"]), f"{rec['required_hours']:,.0f}",
+                      f"{rec['scheduled_hours']:,.0f}", f"{rec['gap_pct']:.1f}",
+                      f"{rec['over_pct']:.1f}")
     out.print(table)
-    out.print(f"solver: {schedule.status.lower()}, objective {schedule.objective:,.0f}, "
-              f"lower bound {schedule.lower_bound:,.0f} (gap {schedule.gap:.1%})")
+    out.print(f"gap % = required agent-hours not covered; solver: {schedule.status.lower()}, "
+              f"objective {schedule.objective:,.0f}, lower bound {schedule.lower_bound:,.0f} "
+              f"(gap to bound {schedule.gap:.1%})")
 
 
 def _required(value: Path | None, key: str, option: str | None) -> Path:

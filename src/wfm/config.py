@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -253,12 +254,21 @@ class Config(_Model):
     rules: Rules = Rules()
     forecast: ForecastSettings = ForecastSettings()
     solver: SolverSettings = SolverSettings()
-    source: Path | None = Field(default=None, exclude=True)
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        """The YAML file this config was read from, if any."""
+        return self._source
 
     @field_validator("channels", mode="before")
     @classmethod
     def _named(cls, v: Any) -> Any:
         if isinstance(v, dict):
+            for k, c in v.items():
+                if isinstance(c, dict) and "name" in c:
+                    raise _KeyedError(f"channels.{k}.name",
+                                      "unknown key 'name' (a channel is named by its key)")
             return {k: ({**c, "name": k} if isinstance(c, dict) else c) for k, c in v.items()}
         return v
 
@@ -340,6 +350,20 @@ class _KeyedError(ValueError):
         super().__init__(message)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that rejects a key given twice in one mapping (YAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice in one mapping", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path) -> Config:
     """Read a YAML config, resolve its relative paths against its folder, and validate it.
 
@@ -356,7 +380,7 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError("", f"cannot read the config file ({exc})", source=path) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 — a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -392,7 +416,8 @@ def config_from_dict(
         raise ConfigError("", _join(messages), source=source) from None
     except _KeyedError as exc:
         raise ConfigError(exc.key_path, str(exc), source=source) from None
-    return config.model_copy(update={"source": source})
+    config._source = source
+    return config
 
 
 def _join(messages: list[str]) -> str:

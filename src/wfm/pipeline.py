@@ -101,19 +101,24 @@ def run(
 
 def summarize(week_req: pd.DataFrame, schedule: Schedule, cov: pd.DataFrame,
               interval_minutes: int) -> pd.DataFrame:
-    """Per channel: week volume, peak agents required, agents scheduled, coverage gap %."""
-    on = schedule.agent_intervals
-    agents = on.groupby(F.ACTIVITY)[F.AGENT_ID].nunique()
+    """Per channel: week volume, peak agents required, agents scheduled, hours and gap %.
+
+    ``gap_pct`` is the share of required agent-hours left uncovered; ``over_pct`` the scheduled
+    agent-hours beyond the requirement, as a share of it.
+    """
+    agents = schedule.agent_intervals.groupby(F.ACTIVITY)[F.AGENT_ID].nunique()
     by = week_req.groupby(F.CHANNEL, sort=False)
-    peak_sched = cov.groupby(F.CHANNEL, sort=False)["scheduled"].max()
+    volume = by[F.VOLUME].sum()
+    cs = coverage_summary(cov, interval_minutes).set_index(F.CHANNEL).reindex(volume.index)
+    required = cs["required_hours"].to_numpy()
     out = pd.DataFrame({
-        "volume": by[F.VOLUME].sum().round(0),
+        "volume": volume.round(0),
         "peak_required": by[F.AGENTS_REQUIRED].max(),
-        "peak_scheduled": peak_sched,
-        "agents_scheduled": agents.reindex(by[F.VOLUME].sum().index).fillna(0).astype(np.int64),
+        "agents_scheduled": agents.reindex(volume.index).fillna(0).astype(np.int64),
+        "required_hours": cs["required_hours"],
+        "scheduled_hours": cs["scheduled_hours"],
+        "gap_pct": cs["short_pct"].round(1),
+        "over_pct": np.where(required > 0, 100 * cs["over_hours"] / np.maximum(required, 1e-9),
+                             0.0).round(1),
     })
-    cs = coverage_summary(cov, interval_minutes).set_index(F.CHANNEL)
-    out["required_hours"] = cs["required_hours"]
-    out["short_hours"] = cs["short_hours"]
-    out["gap_pct"] = cs["short_pct"].round(1)
     return out.rename_axis(F.CHANNEL).reset_index()

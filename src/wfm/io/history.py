@@ -18,6 +18,7 @@ channel not in the config                   rows dropped, with a warning
 identical duplicate rows                    one kept, with a warning
 conflicting duplicates (same interval and   error naming the rows
 channel, different numbers)
+empty ``offered`` cell                      the interval counts as missing (see below)
 interval missing inside opening hours       a gap: kept as missing (NaN), listed in the
                                             report, with a warning; forecasting skips it
 interval missing outside opening hours      zero contacts
@@ -105,7 +106,7 @@ def read_history(path: str | Path, config: Config, grid: Grid | None = None) -> 
     df[F.INTERVAL_START] = _parse_times(raw[F.INTERVAL_START], grid, path, row_no)
     for col in (*_COUNT_COLUMNS, F.AHT_SECONDS):
         if col in raw.columns:
-            df[col] = _parse_numbers(raw[col], col, path, row_no, required=col == F.OFFERED)
+            df[col] = _parse_numbers(raw[col], col, path, row_no)
         else:
             df[col] = np.nan
 
@@ -123,6 +124,9 @@ def read_history(path: str | Path, config: Config, grid: Grid | None = None) -> 
         raise DataError(path, f"no rows for the configured channels ({', '.join(config.channels)})")
 
     first, last = df[F.INTERVAL_START].min(), df[F.INTERVAL_START].max()
+    missing_offered = df[F.OFFERED].isna()
+    if missing_offered.all():
+        raise DataError(path, "every 'offered' cell is empty", column=F.OFFERED)
     grid_index = grid.intervals_between(first, last)
     off_grid = ~df[F.INTERVAL_START].isin(grid_index)
     if off_grid.any():
@@ -135,6 +139,7 @@ def read_history(path: str | Path, config: Config, grid: Grid | None = None) -> 
         )
 
     grid_index = grid_index[(grid_index >= first) & (grid_index <= last)]
+    df, row_no = df[~missing_offered], row_no[~missing_offered]
     df, dropped = _drop_duplicates(df, row_no, path)
     over = (df[F.HANDLED].fillna(0) + df[F.ABANDONED].fillna(0)) > df[F.OFFERED] + 1e-9
     if over.any():
@@ -199,6 +204,10 @@ def _parse_times(col: pd.Series, grid: Grid, path: Path, row_no: pd.Series) -> p
                 rows=row_no[dst[dst].index].tolist(), column=F.INTERVAL_START,
             )
         out[naive] = local
+    empty = text.isna() | text.eq("")
+    if empty.any():
+        raise DataError(path, "empty time stamp", rows=row_no[empty.to_numpy()].tolist(),
+                        column=F.INTERVAL_START)
     bad = out.isna()
     if bad.any():
         first = text[bad].iloc[0]
@@ -211,13 +220,9 @@ def _parse_times(col: pd.Series, grid: Grid, path: Path, row_no: pd.Series) -> p
     return out
 
 
-def _parse_numbers(
-    col: pd.Series, name: str, path: Path, row_no: pd.Series, *, required: bool
-) -> pd.Series:
+def _parse_numbers(col: pd.Series, name: str, path: Path, row_no: pd.Series) -> pd.Series:
     values = pd.to_numeric(col, errors="coerce")
     bad = (values.isna() & col.notna()) | (values < 0)
-    if required:
-        bad |= col.isna()
     if bad.any():
         raise DataError(
             path,
