@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 import traceback
 import warnings
 from collections.abc import Callable
@@ -22,13 +21,19 @@ from rich.table import Table
 
 from wfm import __version__
 from wfm import frames as F
-from wfm.config import Config, load_config
+from wfm.config import load_config
 from wfm.errors import WfmError
 from wfm.timegrid import Grid
 
 out = Console()
 err = Console(stderr=True)
 FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+class _UserUsageError(click.UsageError):
+    """A usage error is the user's to fix: exit 1 like every other user error (DESIGN.md)."""
+
+    exit_code = 1
 
 
 class WfmGroup(click.Group):
@@ -43,11 +48,10 @@ class WfmGroup(click.Group):
             except WfmError as exc:
                 raise click.ClickException(str(exc)) from None
             except click.UsageError as exc:
-                exc.exit_code = 1
-                raise
+                raise _UserUsageError(exc.message, exc.ctx) from None
             except (click.ClickException, click.exceptions.Exit, click.Abort):
                 raise
-            except Exception as exc:  # noqa: BLE001 — the one place unexpected errors end up
+            except Exception as exc:
                 if os.environ.get("WFM_DEBUG"):
                     traceback.print_exc()
                 click.echo(f"Internal error: {type(exc).__name__}: {exc} (this is a bug in wfm; "
@@ -235,7 +239,7 @@ def schedule(config_path: Path, req_path: Path, out_dir: Path, start: dt.date | 
     from wfm.io.roster import read_roster
     from wfm.io.stages import read_requirements
     from wfm.pipeline import solve_limits, summarize
-    from wfm.schedule import build_problem, solve
+    from wfm.schedule import build_problem
 
     config = load_config(config_path)
     grid = Grid.from_config(config)
@@ -323,4 +327,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -162,9 +162,10 @@ def _fill_by_weekday(s: pd.Series) -> pd.Series:
     return out
 
 
-def _dispersion(hist: pd.DataFrame, prof: pd.DataFrame, days: set[object], grid: Grid) -> float:
+def _dispersion(hist: pd.DataFrame, prof: pd.DataFrame, days: set[dt.date], grid: Grid) -> float:
     """Overdispersion phi = mean((y - mu)^2 / mu) of interval counts around day total x share."""
-    recent = hist[np.isin(grid.local_day(pd.DatetimeIndex(hist[F.INTERVAL_START])), list(days))]
+    local_days = pd.Index(grid.local_day(pd.DatetimeIndex(hist[F.INTERVAL_START])))
+    recent = hist[np.asarray(local_days.isin(list(days)))]
     if recent.empty:
         return 1.0
     idx = pd.DatetimeIndex(recent[F.INTERVAL_START])

@@ -7,6 +7,8 @@ take the 02:xx share before the day is renormalised.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +33,7 @@ def _week_weights(dates: pd.Series, last: object) -> np.ndarray:
     return np.power(RECENT_WEIGHT, np.asarray(age_weeks, dtype=float))
 
 
-def volume_profile(history: pd.DataFrame, good_days: set[object], grid: Grid) -> pd.DataFrame:
+def volume_profile(history: pd.DataFrame, good_days: set[dt.date], grid: Grid) -> pd.DataFrame:
     """Recency-weighted share of the day's volume per (weekday, minute), from ``good_days`` only.
 
     Returns a frame indexed by (weekday, minute) with column ``share``; shares of each weekday

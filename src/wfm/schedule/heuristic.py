@@ -164,9 +164,9 @@ def best_response(
             value = np.where(horizon & np.isfinite(value), value, 0.0)
             gain = incidence @ value - paid
             current = chosen.get(a, [])
-            ks = _solve_agent(models[a], gain, current)
-            if ks is not None and gain[ks].sum() > gain[current].sum() + 1e-9:
-                chosen[a] = ks
+            best = _solve_agent(models[a], gain, current)
+            if best is not None and gain[best].sum() > gain[current].sum() + 1e-9:
+                chosen[a] = best
                 changed = True
             place(a, chosen.get(a, []))
     return _order_twins(p, chosen)
@@ -188,7 +188,7 @@ def _solve_agent(m: ModelVars, gain: np.ndarray, current: list[int]) -> list[int
     m.model.clear_hints()
     for (_, k), var in m.shift.items():
         m.model.add_hint(var, k in current)
-    m.model.maximize(sum(int(round(gain[k])) * var for (_, k), var in m.shift.items()))
+    m.model.maximize(sum(round(gain[k]) * var for (_, k), var in m.shift.items()))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 2.0

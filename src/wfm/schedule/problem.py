@@ -121,7 +121,7 @@ def build_problem(
 
     workable: dict[tuple[str, ...], list[int]] = {}
     for skills in {a.skills for a in agents}:
-        can_work = is_open[[channels.index(c) for c in skills]].any(axis=0)
+        can_work = np.asarray(is_open[[channels.index(c) for c in skills]].any(axis=0))
         workable[skills] = [k for k, o in enumerate(options) if can_work[list(o.work)].all()]
     allowed = tuple(
         tuple(k for k in workable[a.skills] if options[k].paid_minutes <= a.max_week_hours * 60)
@@ -143,7 +143,7 @@ def _place(t: ShiftTemplate, d: int, day: dt.date, index: pd.DatetimeIndex,
         start = naive.tz_localize(grid.timezone, ambiguous=True, nonexistent="raise")
     except (ValueError, TypeError):  # pytz/zoneinfo NonExistentTimeError subclasses ValueError
         return None
-    first = index.get_indexer([start])[0]
+    first = int(index.get_indexer(pd.DatetimeIndex([start]))[0])
     n = t.length_minutes // grid.interval_minutes
     if first < 0 or first + n > len(index):
         return None

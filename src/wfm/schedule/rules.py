@@ -7,6 +7,7 @@ tuples) and the :class:`~wfm.schedule.problem.SchedulingProblem`. ``HARD_RULES``
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ def add_symmetry_breaking(m: ModelVars, p: SchedulingProblem) -> None:
         twins[agent.skills, agent.proficiency, agent.min_week_hours,
               agent.max_week_hours, p.allowed[a]].append(a)
     for members in twins.values():
-        for a, b in zip(members, members[1:], strict=False):
+        for a, b in itertools.pairwise(members):
             paid_a = sum(p.options[k].paid_minutes * m.shift[a, k] for k in p.allowed[a])
             paid_b = sum(p.options[k].paid_minutes * m.shift[b, k] for k in p.allowed[b])
             m.model.add(paid_a >= paid_b)

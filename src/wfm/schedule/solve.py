@@ -20,7 +20,7 @@ from wfm import frames as F
 from wfm.errors import InfeasibleError, SolveTimeoutError
 from wfm.schedule.bound import lp_lower_bound
 from wfm.schedule.heuristic import best_response, greedy_start
-from wfm.schedule.problem import SchedulingProblem
+from wfm.schedule.problem import SchedulingProblem, ShiftOption
 from wfm.schedule.rules import HARD_RULES, SOFT_RULES, ModelVars, Penalty
 
 LOCAL_SEARCH_SHARE = 0.4
@@ -148,9 +148,9 @@ def solve(
                                "rules.max_days_per_week and rules.min_rest_hours"])
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolveTimeoutError(limits.time_seconds)
-    stats = {"build_seconds": build_seconds,
+    stats = {"build_seconds": build_seconds, "solve_seconds": solver.wall_time,
              "cp_sat_bound": solver.best_objective_bound,
-             "lp_bound": float("nan") if lp_bound is None else lp_bound, "solve_seconds": solver.wall_time,
+             "lp_bound": float("nan") if lp_bound is None else lp_bound,
              "variables": float(len(built.vars.model.proto.variables)),
              "constraints": float(len(built.vars.model.proto.constraints)),
              "branches": float(solver.num_branches), "conflicts": float(solver.num_conflicts)}
@@ -202,32 +202,23 @@ def diagnose(problem: SchedulingProblem) -> list[str]:
 
 
 def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpSolver,
-             status: int, bound: float, stats: dict[str, float]) -> Schedule:
+             status: cp_model.CpSolverStatus, bound: float,
+             stats: dict[str, float]) -> Schedule:
+    """Read the solver's values back into frames."""
     m = built.vars
     index = problem.index
     n_agents, n_int = len(problem.agents), len(index)
     activity = np.full((n_agents, n_int), F.OFF, dtype=object)
-    rows = []
-    for (a, k), var in m.shift.items():
-        if not solver.boolean_value(var):
-            continue
-        o = problem.options[k]
+    worked = [(a, problem.options[k]) for (a, k), var in m.shift.items()
+              if solver.boolean_value(var)]
+    for a, o in worked:
         for i, label, _paid in o.breaks:
             activity[a, i] = label
-        breaks = "; ".join(
-            f"{o.start + pd.Timedelta(minutes=b.offset_minutes):%H:%M}-"
-            f"{o.start + pd.Timedelta(minutes=b.offset_minutes + b.minutes):%H:%M} {b.activity}"
-            for b in o.template.breaks)
-        rows.append({F.AGENT_ID: problem.agents[a].agent_id, F.DATE: problem.days[o.day],
-                     "shift_start": o.start, "shift_end": o.end,
-                     "paid_minutes": o.paid_minutes, "breaks": breaks, "_work": o.work, "_agent": a,
-                     "_breaks": o.breaks})
     # Agents with the same skills are interchangeable: hand out each group's channel counts,
     # keeping an agent on the channel it had in the previous interval where possible.
     working: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for r in rows:
-        a = r["_agent"]
-        for i in r["_work"]:
+    for a, o in worked:
+        for i in o.work:
             working[m.group_of[a], i].append(a)
     for (g, i), members in sorted(working.items(), key=lambda kv: kv[0][1]):
         if i >= problem.horizon:
@@ -252,8 +243,12 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpS
             activity[a, i] = problem.channels[c]
             left[c] -= 1
 
-    shifts = pd.DataFrame(rows, columns=list(F.SCHEDULE_COLUMNS))
-    shifts = shifts.sort_values([F.AGENT_ID, "shift_start"], ignore_index=True)
+    shifts = pd.DataFrame(
+        [{F.AGENT_ID: problem.agents[a].agent_id, F.DATE: problem.days[o.day],
+          "shift_start": o.start, "shift_end": o.end, "paid_minutes": o.paid_minutes,
+          "breaks": _describe_breaks(o)} for a, o in worked],
+        columns=list(F.SCHEDULE_COLUMNS),
+    ).sort_values([F.AGENT_ID, "shift_start"], ignore_index=True)
     spill = [i for i in range(problem.horizon, n_int) if (activity[:, i] != F.OFF).any()]
     keep = list(range(problem.horizon)) + spill
     agent_intervals = pd.DataFrame({
@@ -269,33 +264,38 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpS
         columns=list(PENALTY_COLUMNS))
     return Schedule(
         status=solver.status_name(status), objective=solver.objective_value,
-        lower_bound=bound, shifts=shifts,
-        agent_intervals=agent_intervals, segments=_segments(problem, rows, activity),
-        penalties=penalties, stats=stats,
+        lower_bound=bound, shifts=shifts, agent_intervals=agent_intervals,
+        segments=_segments(problem, worked, activity), penalties=penalties, stats=stats,
     )
 
 
-def _segments(problem: SchedulingProblem, rows: list[dict[str, object]],
+def _describe_breaks(o: ShiftOption) -> str:
+    """``10:00-10:15 break; 12:00-12:30 lunch`` in the site's local time."""
+    return "; ".join(
+        f"{o.start + pd.Timedelta(minutes=b.offset_minutes):%H:%M}-"
+        f"{o.start + pd.Timedelta(minutes=b.offset_minutes + b.minutes):%H:%M} {b.activity}"
+        for b in o.template.breaks)
+
+
+def _segments(problem: SchedulingProblem, worked: list[tuple[int, ShiftOption]],
               activity: np.ndarray) -> pd.DataFrame:
     """One row per agent and run of one activity inside a shift (the ACD/HR import layout)."""
     step = pd.Timedelta(minutes=problem.interval_minutes)
     out = []
-    for r in rows:
-        a = int(str(r["_agent"]))
-        paid_at = {i: paid for i, _, paid in r["_breaks"]}  # type: ignore[attr-defined]
-        slots = sorted([*r["_work"], *paid_at])  # type: ignore[misc]
+    for a, o in worked:
+        paid_at = {i: paid for i, _, paid in o.breaks}
+        slots = sorted([*o.work, *paid_at])
         run_start = slots[0]
         for j, i in enumerate(slots):
             nxt = slots[j + 1] if j + 1 < len(slots) else None
             if nxt is not None and nxt == i + 1 and activity[a, nxt] == activity[a, i]:
                 continue
-            label = str(activity[a, i])
             start = problem.index[run_start]
             end = problem.index[i] + step
-            paid = paid_at.get(i, True)
-            out.append({F.AGENT_ID: problem.agents[a].agent_id, F.DATE: r[F.DATE],
-                        F.ACTIVITY: label, "start": start, "end": end,
-                        "minutes": int((end - start).total_seconds() // 60), "paid": paid})
+            out.append({F.AGENT_ID: problem.agents[a].agent_id, F.DATE: problem.days[o.day],
+                        F.ACTIVITY: str(activity[a, i]), "start": start, "end": end,
+                        "minutes": int((end - start).total_seconds() // 60),
+                        "paid": paid_at.get(i, True)})
             if nxt is not None:
                 run_start = nxt
     return pd.DataFrame(out, columns=list(F.SEGMENT_COLUMNS))
