@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CONFIG ?= configs/example.yaml
 OUT    ?= out
 
-.PHONY: run test lint bench sample clean install
+.PHONY: run test lint bench sample docs clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,9 @@ test: $(VENV)/.installed-test
 
 ## make lint: ruff and mypy
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs
 	$(BIN)/mypy
+	$(BIN)/python docs/gen_cli.py --check
 
 ## make sample: regenerate the bundled sample data (seeded, reproducible)
 sample: $(VENV)/.installed
@@ -45,7 +46,12 @@ sample: $(VENV)/.installed
 
 ## make bench: benchmarks (real data from ../shared when present)
 bench: $(VENV)/.installed
-	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in benchmarks/*.py; do [ -e "$$f" ] || continue; echo "== $$f"; \
+		$(BIN)/python $$f || exit 1; done
+
+## make docs: regenerate the CLI reference pages from --help
+docs: $(VENV)/.installed
+	$(BIN)/python docs/gen_cli.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -58,3 +58,33 @@ def write_csv(tmp_path: Path) -> WriteCsv:
         return path
 
     return write
+
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example config (configs/example.yaml) pointed at a six-week generated sample.
+
+    The history starts on Monday 2026-02-09 and ends on Sunday 2026-03-22 (seed 1, 60 agents),
+    so the two weeks forecast next include the start of DST (Sunday 2026-03-29, 92 quarter-hours)
+    and Good Friday (2026-04-03, a Berlin holiday on which voice and email are closed). Returns
+    the config file's path; ``history`` and ``roster`` are ``data/history.csv.gz`` and
+    ``data/roster.csv`` beside it. Shared by the whole session: read it, never write into it.
+    """
+    import datetime as dt
+
+    import yaml
+
+    from wfm.config import load_config
+    from wfm.sample import generate_sample, write_sample
+
+    root = tmp_path_factory.mktemp("sample_site")
+    example = Path(__file__).parents[1] / "configs" / "example.yaml"
+    sample = generate_sample(load_config(example), dt.date(2026, 2, 9), weeks=6, seed=1)
+    write_sample(sample, root / "data")
+    data = yaml.safe_load(example.read_text(encoding="utf-8"))
+    data["history"] = "data/history.csv.gz"
+    data["roster"] = "data/roster.csv"
+    path = root / "site.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path

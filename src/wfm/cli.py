@@ -95,8 +95,9 @@ def cli() -> None:
 @cli.command()
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for history.csv.gz and roster.csv.")
-@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data).")
-@click.option("--start", callback=_date, default="2024-11-25", show_default=True,
+@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
+              help="Random seed (same seed, same data).")
+@click.option("--start", callback=_date, metavar="YYYY-MM-DD", default="2024-11-25", show_default=True,
               help="First day of the history (YYYY-MM-DD).")
 @click.option("--weeks", default=106, show_default=True, type=click.IntRange(2, 520),
               help="Weeks of history to generate.")
@@ -143,7 +144,7 @@ def validate(config_path: Path) -> None:
 @config_option
 @click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path),
               help="history.csv [default: the config's 'history'].")
-@click.option("--start", callback=_date, help="First forecast day [default: the day after the "
+@click.option("--start", callback=_date, metavar="YYYY-MM-DD", help="First forecast day [default: the day after the "
               "history ends].")
 @click.option("--days", type=click.IntRange(1, 56), help="Days to forecast [default: the "
               "config's forecast.horizon_days].")
@@ -219,7 +220,7 @@ def staff(config_path: Path, forecast_path: Path, out_path: Path) -> None:
               type=click.Path(dir_okay=False, path_type=Path), help="requirements.csv to cover.")
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for schedule.csv, agent_intervals.csv, segments.csv, coverage.csv.")
-@click.option("--start", callback=_date, help="First day to schedule [default: the first day "
+@click.option("--start", callback=_date, metavar="YYYY-MM-DD", help="First day to schedule [default: the first day "
               "of the requirements].")
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 28),
               help="Days to schedule.")
@@ -260,7 +261,7 @@ def schedule(config_path: Path, req_path: Path, out_dir: Path, start: dt.date | 
 @config_option
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the six output files.")
-@click.option("--week", callback=_date, help="First day of the week to schedule [default: the "
+@click.option("--week", callback=_date, metavar="YYYY-MM-DD", help="First day of the week to schedule [default: the "
               "first Monday after the history ends].")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit in "
               "seconds [default: the config's solver.time_limit_seconds].")

@@ -197,6 +197,14 @@ class ShiftPolicy(_Model):
             raise ValueError(f"shift lengths must be between 0 and 16 hours, got {bad}")
         return tuple(sorted(set(v)))
 
+    @field_validator("earliest_start", "latest_end", mode="before")
+    @classmethod
+    def _quoted(cls, v: Any) -> Any:
+        if isinstance(v, int):
+            raise ValueError(f"{v} is not a time; write times in quotes, e.g. \"20:00\" "
+                             "(YAML reads an unquoted 20:00 as a number)")
+        return v
+
     @field_validator("earliest_start", "latest_end")
     @classmethod
     def _time(cls, v: str | None, info: ValidationInfo) -> str | None:
@@ -396,7 +404,8 @@ def load_config(path: str | Path) -> Config:
 def example_config() -> Config:
     """The bundled example site (a copy of ``configs/example.yaml`` shipped inside the package).
 
-    Its ``history`` and ``roster`` paths point into the source tree's ``data/sample``.
+    Only its site, channels and skills are meant to be used (``wfm sample`` does): its relative
+    ``history`` and ``roster`` paths resolve beside the installed package, where no data lives.
     """
     with importlib.resources.as_file(importlib.resources.files("wfm") / "example.yaml") as p:
         return load_config(p)

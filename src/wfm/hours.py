@@ -97,7 +97,8 @@ def _parse_value(key: str, value: object) -> tuple[Range, ...]:
     ranges: list[Range] = []
     for item in items:
         if not isinstance(item, str):
-            raise ValueError(f"'{key}': {item!r} is not a range (expected \"HH:MM-HH:MM\")")
+            raise ValueError(f"'{key}': {item!r} is not a range (expected \"HH:MM-HH:MM\" in "
+                             "quotes)")
         if item.strip().lower() == "closed":
             if len(items) > 1:
                 raise ValueError(f"'{key}': 'closed' cannot be combined with ranges")

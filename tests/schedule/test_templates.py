@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wfm.config import ShiftPolicy, config_from_dict
+from wfm.errors import ConfigError
 from wfm.schedule import Break, ShiftTemplate, expand_templates
 from wfm.schedule.templates import place_breaks
 
@@ -64,7 +65,7 @@ def test_earliest_start_and_latest_end_bound_the_shift(policy) -> None:
 
     assert _starts(templates, 240) == list(range(8 * 60, 16 * 60 + 1, 60))
     assert _starts(templates, 480) == list(range(8 * 60, 12 * 60 + 1, 60))
-    assert all(8 * 60 <= t.start_minute and t.start_minute + t.length_minutes <= 20 * 60
+    assert all(t.start_minute >= 8 * 60 and t.start_minute + t.length_minutes <= 20 * 60
                for t in templates)
 
 
@@ -105,6 +106,17 @@ def test_label_names_start_and_length(policy) -> None:
     assert [t.label for t in expand_templates(p, 30)] == ["08:30+7.5h"]
 
 
+@pytest.mark.xfail(reason="bug: shifts.earliest_start is not checked against "
+                          "site.interval_minutes (start_every_minutes and lengths are); '08:10' on "
+                          "a 15-min grid gives templates at 08:10, 09:10, ... that build_problem "
+                          "cannot place, so the schedule is silently empty", strict=True)
+def test_earliest_start_off_the_interval_grid_is_a_config_error(policy) -> None:
+    with pytest.raises(ConfigError) as info:
+        policy(lengths_hours=[4], start_every_minutes=60, earliest_start="08:10")
+
+    assert info.value.key_path == "shifts.earliest_start"
+
+
 # --- break placement -----------------------------------------------------------------------------
 
 
@@ -126,7 +138,7 @@ def test_window_break_is_centred_on_the_window_midpoint(policy) -> None:
 
     # window 3.5-5.5 h: midpoint 4.5 h = 270 min; a 30-min lunch centred on it runs 255-285
     assert (lunch.offset_minutes, lunch.minutes, lunch.activity) == (255, 30, "lunch")
-    assert 3.5 * 60 <= lunch.offset_minutes
+    assert lunch.offset_minutes >= 3.5 * 60
     assert lunch.offset_minutes + lunch.minutes <= 5.5 * 60
 
 

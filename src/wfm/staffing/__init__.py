@@ -60,7 +60,8 @@ _SOURCE = "forecast"
 _NEEDED = (INTERVAL_START, CHANNEL, VOLUME, AHT_SECONDS)
 
 
-def requirements(forecast: pd.DataFrame, config: Config, grid: Grid) -> pd.DataFrame:
+def requirements(forecast: pd.DataFrame, config: Config, grid: Grid | None = None
+                 ) -> pd.DataFrame:
     """Agents required per channel and interval to meet each channel's service target.
 
     Parameters
@@ -71,8 +72,9 @@ def requirements(forecast: pd.DataFrame, config: Config, grid: Grid) -> pd.DataF
         for deferred channels the intervals must be consecutive.
     config : Config
         The site; every channel in it must appear in the forecast and vice versa.
-    grid : Grid
-        The site's interval grid (interval length, time zone, holidays for opening hours).
+    grid : Grid, optional
+        The site's interval grid (interval length, time zone, holidays for opening hours);
+        default ``Grid.from_config(config)``.
 
     Returns
     -------
@@ -111,6 +113,7 @@ def requirements(forecast: pd.DataFrame, config: Config, grid: Grid) -> pd.DataF
         forecast is not in the config or one of the config has no forecast, an interval is
         repeated, a volume is negative or missing, or a positive volume has no positive AHT.
     """
+    grid = grid or Grid.from_config(config)
     missing = [c for c in _NEEDED if c not in forecast.columns]
     if missing:
         raise DataError(_SOURCE, f"missing column(s) {', '.join(missing)}", column=missing[0])
