@@ -80,6 +80,11 @@ def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
         raise click.BadParameter(f"'{value}' is not a date (expected YYYY-MM-DD)") from None
 
 
+def date_option(name: str, help_text: str, **kwargs: Any) -> Callable[[FC], FC]:
+    """A ``YYYY-MM-DD`` option parsed into a ``datetime.date``."""
+    return click.option(name, callback=_date, metavar="YYYY-MM-DD", help=help_text, **kwargs)
+
+
 @click.group(cls=WfmGroup, context_settings={"help_option_names": ["-h", "--help"],
                                               "max_content_width": 100})
 @click.version_option(__version__, prog_name="wfm")
@@ -97,8 +102,7 @@ def cli() -> None:
               help="Folder for history.csv.gz and roster.csv.")
 @click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
               help="Random seed (same seed, same data).")
-@click.option("--start", callback=_date, metavar="YYYY-MM-DD", default="2024-11-25", show_default=True,
-              help="First day of the history (YYYY-MM-DD).")
+@date_option("--start", "First day of the history.", default="2024-11-25", show_default=True)
 @click.option("--weeks", default=106, show_default=True, type=click.IntRange(2, 520),
               help="Weeks of history to generate.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -144,8 +148,7 @@ def validate(config_path: Path) -> None:
 @config_option
 @click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path),
               help="history.csv [default: the config's 'history'].")
-@click.option("--start", callback=_date, metavar="YYYY-MM-DD", help="First forecast day [default: the day after the "
-              "history ends].")
+@date_option("--start", "First forecast day [default: the day after the history ends].")
 @click.option("--days", type=click.IntRange(1, 56), help="Days to forecast [default: the "
               "config's forecast.horizon_days].")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -220,8 +223,7 @@ def staff(config_path: Path, forecast_path: Path, out_path: Path) -> None:
               type=click.Path(dir_okay=False, path_type=Path), help="requirements.csv to cover.")
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for schedule.csv, agent_intervals.csv, segments.csv, coverage.csv.")
-@click.option("--start", callback=_date, metavar="YYYY-MM-DD", help="First day to schedule [default: the first day "
-              "of the requirements].")
+@date_option("--start", "First day to schedule [default: the first day of the requirements].")
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 28),
               help="Days to schedule.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit in "
@@ -261,8 +263,8 @@ def schedule(config_path: Path, req_path: Path, out_dir: Path, start: dt.date | 
 @config_option
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the six output files.")
-@click.option("--week", callback=_date, metavar="YYYY-MM-DD", help="First day of the week to schedule [default: the "
-              "first Monday after the history ends].")
+@date_option("--week", "First day of the week to schedule [default: the first Monday after "
+             "the history ends].")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit in "
               "seconds [default: the config's solver.time_limit_seconds].")
 def run(config_path: Path, out_dir: Path, week: dt.date | None, time_limit: float | None) -> None:

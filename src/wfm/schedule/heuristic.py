@@ -30,6 +30,9 @@ from wfm.schedule.rules import (
     add_week_hours,
 )
 
+SHAKES = 20
+"""Shakes in a row without improvement after which the local search stops."""
+
 AGENT_RULES = (add_one_shift_per_day, add_max_days_per_week, add_week_hours, add_min_rest)
 """The hard rules that concern one agent alone."""
 
@@ -110,7 +113,7 @@ def best_response(
     seconds: float,
     seed: int = 0,
 ) -> dict[int, list[int]]:
-    """Improve ``chosen`` agent by agent until a full pass changes nothing or time runs out.
+    """Improve ``chosen`` agent by agent, with restarts, until ``seconds`` have passed.
 
     Each agent's value of working interval *i* is what one more agent there is worth against the
     others' coverage: the channel's under-coverage weight if the channel is short, minus the
@@ -146,30 +149,68 @@ def best_response(
         for c, i in placed.pop(a, []):
             cover[c, i] -= 1
 
-    for a, ks in chosen.items():
-        place(a, ks)
+    def objective() -> float:
+        gap = (p.required - cover)[:, :p.horizon]
+        opened = p.open[:, :p.horizon]
+        under = (np.maximum(gap, 0) * opened * prio * w.under).sum()
+        over = (np.maximum(-gap, 0) * opened * w.over).sum()
+        return float(under + over + sum(paid[ks].sum() for ks in chosen.values()))
+
+    def respond(a: int, noise: float = 0.0) -> bool:
+        """Give agent ``a`` its best week against the others; True if it changed."""
+        remove(a)
+        skills = skills_of[a]
+        short = p.required[skills] - cover[skills] > 0
+        value = np.where(short, w.under * prio[skills], -w.over)
+        value = np.where(p.open[skills], value, -np.inf).max(axis=0)
+        value = np.where(horizon & np.isfinite(value), value, 0.0)
+        gain = incidence @ value - paid
+        if noise:
+            gain = gain + rng.normal(0.0, noise, len(gain))
+        current = chosen.get(a, [])
+        best = _solve_agent(models[a], gain, current)
+        better = best is not None and gain[best].sum() > gain[current].sum() + 1e-9
+        if better:
+            chosen[a] = best  # type: ignore[assignment]
+        place(a, chosen.get(a, []))
+        return better
+
+    def replace_all(patterns: dict[int, list[int]]) -> None:
+        for a in list(placed):
+            remove(a)
+        chosen.clear()
+        chosen.update({a: list(ks) for a, ks in patterns.items()})
+        for a, ks in chosen.items():
+            place(a, ks)
+
+    replace_all(chosen)
     models = {a: _agent_model(p, a) for a in range(len(p.agents))}
     rng = np.random.default_rng(seed)
-    changed = True
-    while changed and time.perf_counter() < deadline:
-        changed = False
-        for a in rng.permutation(len(p.agents)).tolist():
-            if time.perf_counter() >= deadline:
-                break
-            remove(a)
-            skills = skills_of[a]
-            short = p.required[skills] - cover[skills] > 0
-            value = np.where(short, w.under * prio[skills], -w.over)
-            value = np.where(p.open[skills], value, -np.inf).max(axis=0)
-            value = np.where(horizon & np.isfinite(value), value, 0.0)
-            gain = incidence @ value - paid
-            current = chosen.get(a, [])
-            best = _solve_agent(models[a], gain, current)
-            if best is not None and gain[best].sum() > gain[current].sum() + 1e-9:
-                chosen[a] = best
-                changed = True
-            place(a, chosen.get(a, []))
-    return _order_twins(p, chosen)
+    best_value, best_chosen = objective(), dict(chosen)
+    # Iterated local search: best-response passes to a local optimum, keep the best, then
+    # shake a few agents (noisy best responses) and descend again; stop after SHAKES shakes
+    # in a row bring nothing, so small problems end (deterministically) before the deadline.
+    stale = 0
+    while time.perf_counter() < deadline and stale < SHAKES:
+        changed = True
+        while changed and time.perf_counter() < deadline:
+            changed = False
+            for a in rng.permutation(len(p.agents)).tolist():
+                if time.perf_counter() >= deadline:
+                    break
+                changed |= respond(a)
+        value = objective()
+        if value < best_value - 1e-9:
+            best_value, best_chosen, stale = value, dict(chosen), 0
+        else:
+            replace_all(best_chosen)
+            stale += 1
+        if time.perf_counter() >= deadline:
+            break
+        shaken = rng.choice(len(p.agents), size=max(2, len(p.agents) // 8), replace=False)
+        for a in shaken.tolist():
+            respond(a, noise=float(w.under))
+    return _order_twins(p, best_chosen)
 
 
 def _agent_model(p: SchedulingProblem, a: int) -> ModelVars:

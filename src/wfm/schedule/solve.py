@@ -23,7 +23,7 @@ from wfm.schedule.heuristic import best_response, greedy_start
 from wfm.schedule.problem import SchedulingProblem, ShiftOption
 from wfm.schedule.rules import HARD_RULES, SOFT_RULES, ModelVars, Penalty
 
-LOCAL_SEARCH_SHARE = 0.4
+LOCAL_SEARCH_SHARE = 0.5
 """Share of the time limit the local search may use before CP-SAT takes over."""
 LP_SHARE = 0.3
 """Share of the time limit the LP bound may use."""
