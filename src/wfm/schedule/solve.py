@@ -135,38 +135,66 @@ def solve(
     lp_bound = lp_lower_bound(problem, time_limit_seconds=limits.time_seconds * LP_SHARE)
     chosen = best_response(problem, greedy_start(problem),
                            seconds=limits.time_seconds * LOCAL_SEARCH_SHARE, seed=limits.seed)
-    _hint(built, chosen, limits)
+    start = _complete(built, chosen, limits)
+    model = built.vars.model
+    if start is not None:
+        for i, v in enumerate(start.values):
+            model.add_hint(model.get_int_var_from_proto_index(i), int(v))
     solver = cp_model.CpSolver()
     limits.apply(solver)
     solver.parameters.max_time_in_seconds = max(
         0.1, limits.time_seconds - (time.perf_counter() - t0))
     callback = _ProgressCallback(progress) if progress else None
-    status = solver.solve(built.vars.model, callback)
-    if status == cp_model.INFEASIBLE:
+    status = solver.solve(model, callback)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
+            start is None or solver.objective_value <= start.objective):
+        n = len(model.proto.variables)
+        values = np.array([solver.value(model.get_int_var_from_proto_index(i)) for i in range(n)])
+        best = _Solution(values, solver.objective_value, solver.status_name(status))
+    elif start is not None:
+        best = start  # CP-SAT found nothing better in the time left: keep the heuristic's
+    elif status == cp_model.INFEASIBLE:
         raise InfeasibleError(["the contracts' weekly hours, days and rest rules cannot all be "
                                "met with the shifts the config allows; check min_week_hours, "
                                "rules.max_days_per_week and rules.min_rest_hours"])
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    else:
         raise SolveTimeoutError(limits.time_seconds)
-    stats = {"build_seconds": build_seconds, "solve_seconds": solver.wall_time,
+    stats = {"build_seconds": build_seconds, "solve_seconds": time.perf_counter() - t0,
              "cp_sat_bound": solver.best_objective_bound,
              "lp_bound": float("nan") if lp_bound is None else lp_bound,
-             "variables": float(len(built.vars.model.proto.variables)),
-             "constraints": float(len(built.vars.model.proto.constraints)),
+             "heuristic_objective": float("nan") if start is None else start.objective,
+             "variables": float(len(model.proto.variables)),
+             "constraints": float(len(model.proto.constraints)),
              "branches": float(solver.num_branches), "conflicts": float(solver.num_conflicts)}
-    bound = max(solver.best_objective_bound, math.ceil(lp_bound - 1e-6) if lp_bound else 0)
-    return _extract(problem, built, solver, status, min(bound, solver.objective_value), stats)
+    bound = max(0.0, solver.best_objective_bound, math.ceil(lp_bound - 1e-6) if lp_bound else 0)
+    if best.status == "OPTIMAL":
+        bound = best.objective
+    return _extract(problem, built, best, min(bound, best.objective), stats)
 
 
-def _hint(built: BuiltModel, chosen: dict[int, list[int]], limits: SolveLimits) -> None:
-    """Start CP-SAT from the heuristic schedule ``chosen``, with every variable hinted.
+@dataclass(frozen=True)
+class _Solution:
+    """Values of every model variable (by proto index), the objective and the status."""
+
+    values: np.ndarray
+    objective: float
+    status: str
+
+    def value(self, var: cp_model.IntVar) -> int:
+        """The value of ``var`` in this solution."""
+        return int(self.values[var.index])
+
+
+def _complete(built: BuiltModel, chosen: dict[int, list[int]],
+              limits: SolveLimits) -> _Solution | None:
+    """The whole model's solution with the heuristic's shifts ``chosen`` fixed.
 
     CP-SAT does not reliably complete a partial hint, so the chosen shifts are fixed in a copy of
-    the model, which solves in a fraction of a second, and that copy's full solution becomes the
-    hint. If the copy finds nothing (a heuristic pattern broke a rule), no hint is given.
+    the model, which then solves in a fraction of a second (only the channel split is left), and
+    that copy's full solution becomes the hint and the fallback. None if the copy finds nothing
+    (a heuristic pattern broke a rule).
     """
-    model = built.vars.model
-    copy = model.clone()
+    copy = built.vars.model.clone()
     for (a, k), var in built.vars.shift.items():
         if a in chosen:
             fixed = copy.get_bool_var_from_proto_index(var.index)
@@ -174,10 +202,10 @@ def _hint(built: BuiltModel, chosen: dict[int, list[int]], limits: SolveLimits) 
     solver = cp_model.CpSolver()
     SolveLimits(min(10.0, limits.time_seconds / 4), limits.workers, limits.seed).apply(solver)
     if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return
-    for i in range(len(model.proto.variables)):
-        var = model.get_int_var_from_proto_index(i)
-        model.add_hint(var, solver.value(copy.get_int_var_from_proto_index(i)))
+        return None
+    n = len(copy.proto.variables)
+    values = np.array([solver.value(copy.get_int_var_from_proto_index(i)) for i in range(n)])
+    return _Solution(values, solver.objective_value, "FEASIBLE")
 
 
 def diagnose(problem: SchedulingProblem) -> list[str]:
@@ -201,8 +229,7 @@ def diagnose(problem: SchedulingProblem) -> list[str]:
     return conflicts
 
 
-def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpSolver,
-             status: cp_model.CpSolverStatus, bound: float,
+def _extract(problem: SchedulingProblem, built: BuiltModel, solution: _Solution, bound: float,
              stats: dict[str, float]) -> Schedule:
     """Read the solver's values back into frames."""
     m = built.vars
@@ -210,7 +237,7 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpS
     n_agents, n_int = len(problem.agents), len(index)
     activity = np.full((n_agents, n_int), F.OFF, dtype=object)
     worked = [(a, problem.options[k]) for (a, k), var in m.shift.items()
-              if solver.boolean_value(var)]
+              if solution.value(var)]
     for a, o in worked:
         for i, label, _paid in o.breaks:
             activity[a, i] = label
@@ -227,7 +254,7 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpS
                 open_here = [c for c in m.groups[g] if problem.open[problem.channels.index(c), i]]
                 activity[a, i] = prev if prev in open_here else open_here[0]
             continue
-        left = {c: solver.value(m.assigned[g, i, c]) for c in range(len(problem.channels))
+        left = {c: solution.value(m.assigned[g, i, c]) for c in range(len(problem.channels))
                 if (g, i, c) in m.assigned}
         pending = []
         for a in members:
@@ -258,12 +285,12 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solver: cp_model.CpS
     })
     penalties = pd.DataFrame(
         [{"rule": p.name, "channel": p.key[0], F.AGENT_ID: None,
-          F.INTERVAL_START: index[int(str(p.key[1]))], "amount": solver.value(p.var),
-          "cost": solver.value(p.var) * p.weight}
-         for p in built.penalties if p.name != "paid_time" and solver.value(p.var) > 0],
+          F.INTERVAL_START: index[int(str(p.key[1]))], "amount": solution.value(p.var),
+          "cost": solution.value(p.var) * p.weight}
+         for p in built.penalties if p.name != "paid_time" and solution.value(p.var) > 0],
         columns=list(PENALTY_COLUMNS))
     return Schedule(
-        status=solver.status_name(status), objective=solver.objective_value,
+        status=solution.status, objective=solution.objective,
         lower_bound=bound, shifts=shifts, agent_intervals=agent_intervals,
         segments=_segments(problem, worked, activity), penalties=penalties, stats=stats,
     )
