@@ -91,9 +91,6 @@ def test_missing_config_file_exits_1(tmp_path: Path) -> None:
 
 BAD_VALUES = [("--days", "0"), ("--days", "many"), ("--start", "not-a-date"),
               ("--start", "2026-02-30")]
-OPTION_NOT_NAMED = ("bug: WfmGroup.invoke re-raises a click.UsageError as "
-                    "_UserUsageError(exc.message, exc.ctx), which drops BadParameter's and "
-                    "MissingParameter's formatting, so the Error: line no longer names the option")
 
 
 def _forecast_with(tmp_path: Path, option: str, value: str) -> Result:
@@ -111,7 +108,6 @@ def test_bad_option_value_exits_1_with_one_error_line(tmp_path: Path, option: st
     assert_no_traceback(result)
 
 
-@pytest.mark.xfail(reason=OPTION_NOT_NAMED, strict=True)
 @pytest.mark.parametrize(("option", "value"), BAD_VALUES)
 def test_bad_option_value_error_names_the_option(tmp_path: Path, option: str, value: str) -> None:
     result = _forecast_with(tmp_path, option, value)
@@ -134,7 +130,6 @@ def test_missing_required_option_exits_1() -> None:
     assert len(error_lines(result)) == 1
 
 
-@pytest.mark.xfail(reason=OPTION_NOT_NAMED, strict=True)
 def test_missing_required_option_error_names_the_option() -> None:
     result = invoke("validate")
 
@@ -148,9 +143,6 @@ def test_unknown_command_exits_1() -> None:
     assert len(error_lines(result)) == 1
 
 
-@pytest.mark.xfail(reason="bug: an unknown option of the wfm group itself is parsed before "
-                          "WfmGroup.invoke, so click's usage-error exit code 2 (reserved for "
-                          "internal errors) leaks out", strict=True)
 def test_unknown_group_option_exits_1() -> None:
     result = invoke("--frobnicate", "validate", "--config", EXAMPLE)
 

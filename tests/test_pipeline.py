@@ -96,10 +96,8 @@ def test_run_schedules_the_week_after_the_history(done: Run) -> None:
     assert done.result.week == WEEK
 
 
-@pytest.mark.xfail(reason="bug: with the current solve() (LP bound 30 %, local search 40 % of the "
-                          "limit before CP-SAT starts) the example week (60 agents, 15-min grid) "
-                          "gets no schedule within time_limit=10: SolveTimeoutError", strict=True)
 def test_example_week_is_scheduled_within_10_s(done: Run) -> None:
+    # when this fails, the contract tests below still run, on the files of a 30 s run
     assert done.within_10_s
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,14 +31,32 @@ err = Console(stderr=True)
 FC = TypeVar("FC", bound=Callable[..., Any])
 
 
-class _UserUsageError(click.UsageError):
-    """A usage error is the user's to fix: exit 1 like every other user error (DESIGN.md)."""
-
-    exit_code = 1
-
-
 class WfmGroup(click.Group):
-    """Maps library errors to exit 1 with one line, and unexpected errors to exit 2."""
+    """Maps library errors to exit 1 with one line, and unexpected errors to exit 2.
+
+    Click exits 2 on a usage error (bad option, missing argument); DESIGN.md keeps 2 for
+    internal errors, so :meth:`main` shows click's message as usual but exits 1.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         with warnings.catch_warnings():
@@ -47,8 +66,6 @@ class WfmGroup(click.Group):
                 return super().invoke(ctx)
             except WfmError as exc:
                 raise click.ClickException(str(exc)) from None
-            except click.UsageError as exc:
-                raise _UserUsageError(exc.message, exc.ctx) from None
             except (click.ClickException, click.exceptions.Exit, click.Abort):
                 raise
             except Exception as exc:

@@ -312,6 +312,11 @@ class Config(_Model):
                         )
         if self.shifts is not None:
             s = self.shifts
+            for key in ("earliest_start", "latest_end"):
+                value = getattr(s, key)
+                if value is not None and parse_time(value, allow_24=True) % step:
+                    raise _KeyedError(f"shifts.{key}", f"'{value}' is not on the {step}-minute "
+                                      "grid of site.interval_minutes")
             if s.start_every_minutes % step:
                 raise _KeyedError(
                     "shifts.start_every_minutes",

@@ -114,7 +114,6 @@ def test_known_optimum_is_the_paid_time_only(site) -> None:
 
     s = run(config, req, (agent("A1", "voice"),), days=1)
 
-    assert s.status == "OPTIMAL"
     assert s.objective == pytest.approx(4 * PAID, abs=1e-6)
     assert (under_total(s), over_total(s)) == (0, 0)
     assert s.penalties.empty
@@ -133,6 +132,15 @@ def test_known_optimum_has_zero_gap(site) -> None:
     assert s.gap == pytest.approx(0.0, abs=1e-9)
 
 
+def test_known_optimum_is_reported_as_optimal(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 1, voice=between(9, 13))
+
+    s = run(config, req, (agent("A1", "voice"),), days=1)
+
+    assert s.status == "OPTIMAL"
+
+
 def test_unpaid_lunch_is_not_charged_as_paid_time(site) -> None:
     config = site(step=30, lengths=(6,), every=60,
                   breaks=({"lunch": True, "minutes": 30, "window_hours": [3, 3]},))
@@ -148,6 +156,15 @@ def test_unpaid_lunch_is_not_charged_as_paid_time(site) -> None:
     lunch = s.agent_intervals[s.agent_intervals[F.ACTIVITY] == F.LUNCH]
     assert lunch[F.INTERVAL_START].tolist() == [pd.Timestamp("2026-06-01 10:30",
                                                             tz="Europe/Berlin")]
+
+
+def test_a_single_agent_roster_is_solved(site) -> None:
+    config = site()
+    req = requirements(config, MONDAY, 1, voice=between(9, 13))
+
+    s = run(config, req, (agent("A1", "voice"),), days=1)
+
+    assert len(s.shifts) == 1
 
 
 # --- one shift per day ---------------------------------------------------------------------------

@@ -106,10 +106,6 @@ def test_label_names_start_and_length(policy) -> None:
     assert [t.label for t in expand_templates(p, 30)] == ["08:30+7.5h"]
 
 
-@pytest.mark.xfail(reason="bug: shifts.earliest_start is not checked against "
-                          "site.interval_minutes (start_every_minutes and lengths are); '08:10' on "
-                          "a 15-min grid gives templates at 08:10, 09:10, ... that build_problem "
-                          "cannot place, so the schedule is silently empty", strict=True)
 def test_earliest_start_off_the_interval_grid_is_a_config_error(policy) -> None:
     with pytest.raises(ConfigError) as info:
         policy(lengths_hours=[4], start_every_minutes=60, earliest_start="08:10")

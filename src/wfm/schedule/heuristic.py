@@ -207,7 +207,8 @@ def best_response(
             stale += 1
         if time.perf_counter() >= deadline:
             break
-        shaken = rng.choice(len(p.agents), size=max(2, len(p.agents) // 8), replace=False)
+        size = min(len(p.agents), max(2, len(p.agents) // 8))
+        shaken = rng.choice(len(p.agents), size=size, replace=False)
         for a in shaken.tolist():
             respond(a, noise=float(w.under))
     return _order_twins(p, best_chosen)

@@ -6,6 +6,7 @@ data (:class:`SchedulingProblem`) → variables → hard rules → soft rules �
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import defaultdict
@@ -146,11 +147,12 @@ def solve(
         0.1, limits.time_seconds - (time.perf_counter() - t0))
     callback = _ProgressCallback(progress) if progress else None
     status = solver.solve(model, callback)
+    # Objective coefficients are integers; CP-SAT reports them as floats with rounding noise.
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
-            start is None or solver.objective_value <= start.objective):
+            start is None or round(solver.objective_value) <= start.objective):
         n = len(model.proto.variables)
         values = np.array([solver.value(model.get_int_var_from_proto_index(i)) for i in range(n)])
-        best = _Solution(values, solver.objective_value, solver.status_name(status))
+        best = _Solution(values, round(solver.objective_value), solver.status_name(status))
     elif start is not None:
         best = start  # CP-SAT found nothing better in the time left: keep the heuristic's
     elif status == cp_model.INFEASIBLE:
@@ -166,9 +168,11 @@ def solve(
              "variables": float(len(model.proto.variables)),
              "constraints": float(len(model.proto.constraints)),
              "branches": float(solver.num_branches), "conflicts": float(solver.num_conflicts)}
-    bound = max(0.0, solver.best_objective_bound, math.ceil(lp_bound - 1e-6) if lp_bound else 0)
-    if best.status == "OPTIMAL":
+    bound = max(0.0, math.ceil(solver.best_objective_bound - 1e-6),
+                math.ceil(lp_bound - 1e-6) if lp_bound else 0)
+    if best.status == "OPTIMAL" or bound >= best.objective:
         bound = best.objective
+        best = dataclasses.replace(best, status="OPTIMAL")
     return _extract(problem, built, best, min(bound, best.objective), stats)
 
 
@@ -205,7 +209,7 @@ def _complete(built: BuiltModel, chosen: dict[int, list[int]],
         return None
     n = len(copy.proto.variables)
     values = np.array([solver.value(copy.get_int_var_from_proto_index(i)) for i in range(n)])
-    return _Solution(values, solver.objective_value, "FEASIBLE")
+    return _Solution(values, round(solver.objective_value), "FEASIBLE")
 
 
 def diagnose(problem: SchedulingProblem) -> list[str]:
