@@ -60,6 +60,16 @@ def write_csv(tmp_path: Path) -> WriteCsv:
     return write
 
 
+REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """``../shared/data/real`` (public call-center data sets); skips when it is absent."""
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real data not found at {REAL_DATA}")
+    return REAL_DATA
+
 
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:

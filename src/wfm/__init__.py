@@ -3,11 +3,14 @@
 Every CLI command is a thin shell over one of these functions, which take and return pandas
 frames or typed objects, so a notebook can run any stage alone::
 
-    from wfm import load_config, read_history, forecast, requirements
+    from wfm import load_config, read_history, requirements
+    from wfm.forecast import forecast
     config = load_config("configs/example.yaml")
     history, report = read_history(config.history, config)
     fc = forecast(history, config, days=7)
     req = requirements(fc.frame, config)
+
+(``forecast`` is not re-exported here: the name belongs to the subpackage ``wfm.forecast``.)
 """
 
 from wfm.config import Config, load_config
@@ -20,7 +23,7 @@ from wfm.errors import (
     WfmWarning,
 )
 from wfm.evaluate import coverage
-from wfm.forecast import ForecastResult, forecast
+from wfm.forecast import ForecastResult
 from wfm.io.history import read_history
 from wfm.io.roster import Agent, read_roster
 from wfm.pipeline import RunResult, run
@@ -33,6 +36,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Agent", "Config", "ConfigError", "DataError", "ForecastResult", "Grid", "InfeasibleError",
     "RunResult", "Schedule", "SchedulingProblem", "SolveLimits", "SolveTimeoutError", "WfmError",
-    "WfmWarning", "__version__", "build_problem", "coverage", "forecast", "load_config",
+    "WfmWarning", "__version__", "build_problem", "coverage", "load_config",
     "read_history", "read_roster", "requirements", "run", "solve",
 ]

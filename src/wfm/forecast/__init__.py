@@ -134,8 +134,8 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     spread = profile.spread(daily, index, prof, mask, grid)
     phi = _dispersion(hist, prof, set(recent), grid)
     mean = spread["mean"].to_numpy()
+    # spread() scaled the day's variance by share once; var_i needs share_i² · var_day
     sd = np.sqrt(spread["share"].to_numpy() * spread["var"].to_numpy() + phi * mean)
-    # spread() multiplied var by share; var_i = share_i^2 var_day, so multiply by share once more
     out = pd.DataFrame({F.INTERVAL_START: index, F.CHANNEL: name, F.VOLUME: mean})
     for lv in F.LEVELS:
         z = norm.ppf(0.5 + lv / 200)
@@ -144,6 +144,8 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     out[F.AHT_SECONDS] = _aht(hist, channel, index, recent, grid)
     out[F.MODEL] = f"{chosen}+profile"
 
+    has_share = spread.groupby("date")["share"].sum().reindex(pred.index).fillna(0) > 0
+    pred = pred.mul(has_share.to_numpy(), axis=0)  # a day with no open interval has no volume
     daily_out = pred.rename(columns={"mean": F.VOLUME, **{
         f"{b}{lv}": f"{F.VOLUME}_{b}{lv}" for lv in F.LEVELS for b in ("lo", "hi")}})
     daily_out = daily_out.rename_axis("date").reset_index().assign(channel=name, model=chosen,
