@@ -328,9 +328,9 @@ def _print_summary(summary: pd.DataFrame, schedule: Any, title: str) -> None:
                       f"{rec['scheduled_hours']:,.0f}", f"{rec['gap_pct']:.1f}",
                       f"{rec['over_pct']:.1f}")
     out.print(table)
-    out.print(f"gap % = required agent-hours not covered; solver: {schedule.status.lower()}, "
-              f"objective {schedule.objective:,.0f}, lower bound {schedule.lower_bound:,.0f} "
-              f"(gap to bound {schedule.gap:.1%})")
+    out.print("gap % = required agent-hours left uncovered; over % = agent-hours beyond them")
+    out.print(f"schedule: {schedule.status.lower()}, objective {schedule.objective:,.0f}, "
+              f"lower bound {schedule.lower_bound:,.0f} ({schedule.gap:.1%} from the bound)")
 
 
 def _required(value: Path | None, key: str, option: str | None) -> Path:
