@@ -66,7 +66,7 @@ def test_bank_forecast_of_the_last_two_weeks_is_accurate(bank: dict[str, Any]) -
     daily_wape = np.abs(daily[F.VOLUME] - daily[F.OFFERED]).sum() / daily[F.OFFERED].sum()
     inside80 = ((merged[F.OFFERED] >= merged[F.lo(F.VOLUME, 80)])
                 & (merged[F.OFFERED] <= merged[F.hi(F.VOLUME, 80)])).mean()
-    # Measured: daily WAPE 0.042; 80 % bounds hold 92 % of intervals (too wide: calibrating them
-    # on backtest residuals is the forecasting issue's work). Guard against gross regressions.
+    # Measured: daily WAPE 0.042; the 80 % bounds hold 92 % of these 12 days' intervals (86 % over
+    # six weekly origins: benchmarks/bench_forecast.py). Guards against gross regressions.
     assert daily_wape < 0.10
-    assert 0.6 < inside80 < 0.97
+    assert 0.7 < inside80 < 0.97

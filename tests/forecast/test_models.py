@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from scipy.stats import norm
 
 from wfm import frames as F
 from wfm.config import Config, load_config
 from wfm.forecast import ForecastResult, forecast
-from wfm.forecast.backtest import MIN_TRAIN_DAYS, backtest_daily, select_model
+from wfm.forecast.backtest import MIN_TRAIN_DAYS, backtest_daily, calibrated_bounds, select_model
 from wfm.forecast.models import MODELS, Ets, SeasonalNaive
 from wfm.io.history import read_history
 from wfm.timegrid import Grid
@@ -131,7 +132,8 @@ def noisy() -> pd.Series:
 def test_backtest_scores_every_model_on_every_fold(noisy: pd.Series) -> None:
     scores = backtest_daily(noisy, ("seasonal_naive", "ets"), folds=4, horizon=7)
 
-    assert list(scores.columns) == ["model", "cutoff", "horizon_days", "wape", "bias"]
+    assert list(scores.columns) == ["model", "cutoff", "horizon_days", "wape", "bias",
+                                    "rel_rmse"]
     assert scores.groupby("model").size().to_dict() == {"ets": 4, "seasonal_naive": 4}
     assert (scores["horizon_days"] == 7).all()
 
@@ -160,7 +162,8 @@ def test_backtest_with_no_room_for_a_fold_is_empty(noisy: pd.Series) -> None:
     scores = backtest_daily(noisy.iloc[:30], ("seasonal_naive",), folds=3, horizon=7)
 
     assert scores.empty
-    assert list(scores.columns) == ["model", "cutoff", "horizon_days", "wape", "bias"]
+    assert list(scores.columns) == ["model", "cutoff", "horizon_days", "wape", "bias",
+                                    "rel_rmse"]
 
 
 def test_backtest_wape_and_bias_against_a_hand_computed_fold() -> None:
@@ -182,7 +185,8 @@ def test_select_model_picks_the_lower_mean_wape() -> None:
 
 
 def test_select_model_falls_back_to_the_first_candidate_without_scores() -> None:
-    empty = pd.DataFrame(columns=["model", "cutoff", "horizon_days", "wape", "bias"])
+    empty = pd.DataFrame(columns=["model", "cutoff", "horizon_days", "wape", "bias",
+                                    "rel_rmse"])
 
     assert select_model(empty, ("ets", "seasonal_naive")) == "ets"
 
@@ -311,3 +315,23 @@ def test_daily_totals_match_the_interval_volumes(result: ForecastResult,
     open_days = daily_[by_day.reindex(daily_.index).to_numpy() > 0]
 
     assert_allclose(by_day.reindex(open_days.index).to_numpy(), open_days.to_numpy(), rtol=1e-9)
+
+
+def test_calibrated_bounds_follow_the_backtest_errors() -> None:
+    pred = pd.DataFrame({"mean": [100.0, 200.0], "lo80": [99.0, 199.0], "hi80": [101.0, 201.0]})
+    scores = pd.DataFrame({"model": ["ets", "ets"], "rel_rmse": [0.1, 0.1]})
+
+    out = calibrated_bounds(pred, scores, "ets", (80,))
+
+    z = norm.ppf(0.9)
+    assert_allclose(out["hi80"] - out["mean"], z * 0.1 * pred["mean"], rtol=1e-12)
+    assert_allclose(out["mean"] - out["lo80"], z * 0.1 * pred["mean"], rtol=1e-12)
+
+
+def test_calibrated_bounds_keep_the_model_bounds_without_a_scored_fold() -> None:
+    pred = pd.DataFrame({"mean": [100.0], "lo80": [90.0], "hi80": [110.0]})
+    scores = pd.DataFrame({"model": ["seasonal_naive"], "rel_rmse": [0.2]})
+
+    out = calibrated_bounds(pred, scores, "ets", (80,))
+
+    pd.testing.assert_frame_equal(out, pred)

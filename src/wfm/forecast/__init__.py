@@ -5,8 +5,10 @@ Method (top-down, the industry standard):
 1. Daily totals per channel from the history; days with gaps, public holidays and the days
    after them are replaced by a same-weekday interpolation so that they do not distort the fit.
 2. A daily model (:mod:`wfm.forecast.models`: ETS or seasonal naive), chosen per channel by a
-   rolling-origin backtest when ``forecast.models`` is ``auto``, forecasts the daily totals with
-   80/95 % intervals; future special days are scaled by the factor learnt from past ones.
+   rolling-origin backtest when ``forecast.models`` is ``auto``, forecasts the daily totals; the
+   80/95 % bounds come from the chosen model's relative errors in that backtest (the model's own
+   intervals only when no fold could be scored); future special days are scaled by the factor
+   learnt from past ones.
 3. A recency-weighted intraday profile per weekday spreads each day over its open intervals.
 4. Interval bounds combine the daily uncertainty with overdispersed-Poisson noise within the day:
    ``var_i = share_i² · var_day + phi · mean_i``, ``phi`` estimated from the history.
@@ -27,7 +29,7 @@ from wfm import frames as F
 from wfm.config import Channel, Config
 from wfm.errors import DataError
 from wfm.forecast import calendar, profile
-from wfm.forecast.backtest import backtest_daily, select_model
+from wfm.forecast.backtest import backtest_daily, calibrated_bounds, select_model
 from wfm.forecast.models import MODELS
 from wfm.timegrid import Grid
 
@@ -111,14 +113,11 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     y = cleaned.iloc[-FIT_DAYS:]
 
     candidates = tuple(MODELS) if settings.models == "auto" else tuple(settings.models)
-    if len(candidates) > 1:
-        scores = backtest_daily(y, candidates, settings.backtest_folds, min(days, 14))
-        chosen = select_model(scores, candidates)
-    else:
-        scores = backtest_daily(y, candidates, 0, 1)
-        chosen = candidates[0]
+    scores = backtest_daily(y, candidates, settings.backtest_folds, min(days, 14))
+    chosen = select_model(scores, candidates)
     gap_days = (start - actual.index[-1]).days - 1
     pred = MODELS[chosen]().fit(y).predict(gap_days + days, F.LEVELS).iloc[gap_days:]
+    pred = calibrated_bounds(pred, scores, chosen, F.LEVELS)
     future = pd.Index([start + dt.timedelta(days=i) for i in range(days)])
     pred.index = future
     fkinds = calendar.day_kinds(grid, future)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from wfm.forecast.models import MODELS
 
@@ -20,9 +21,11 @@ def backtest_daily(
 ) -> pd.DataFrame:
     """Score each model on ``folds`` rolling origins of ``horizon`` days each.
 
-    Returns one row per model and fold: ``model, cutoff, horizon_days, wape, bias`` where
-    WAPE = sum |error| / sum actual and bias = sum error / sum actual (positive = over-forecast).
-    Folds that would leave fewer than 28 training days are skipped.
+    Returns one row per model and fold: ``model, cutoff, horizon_days, wape, bias, rel_rmse``
+    where WAPE = sum |error| / sum actual, bias = sum error / sum actual (positive =
+    over-forecast) and rel_rmse = sqrt(mean((error / actual)²)) over the days with volume (the
+    spread that calibrates prediction intervals). Folds that would leave fewer than 28 training
+    days are skipped.
     """
     rows = []
     n = len(y)
@@ -38,10 +41,33 @@ def backtest_daily(
             except ValueError:
                 continue  # not enough data for this model at this origin
             err = pred - actual
+            busy = actual > 0
+            rel = err[busy] / actual[busy]
             rows.append({"model": name, "cutoff": y.index[cutoff], "horizon_days": horizon,
                          "wape": float(np.abs(err).sum() / denom),
-                         "bias": float(err.sum() / denom)})
-    return pd.DataFrame(rows, columns=["model", "cutoff", "horizon_days", "wape", "bias"])
+                         "bias": float(err.sum() / denom),
+                         "rel_rmse": float(np.sqrt(np.mean(rel**2))) if busy.any() else np.nan})
+    return pd.DataFrame(rows, columns=["model", "cutoff", "horizon_days", "wape", "bias",
+                                       "rel_rmse"])
+
+
+def calibrated_bounds(pred: pd.DataFrame, scores: pd.DataFrame, model: str,
+                      levels: tuple[int, ...]) -> pd.DataFrame:
+    """Replace a model's own bounds by ones from its backtest errors (empirical calibration).
+
+    ``sd = rel_rmse × mean`` with ``rel_rmse`` pooled over the model's folds; normal quantiles.
+    Returns ``pred`` unchanged when the backtest scored no fold for ``model``.
+    """
+    rel = scores.loc[scores["model"] == model, "rel_rmse"].dropna()
+    if rel.empty:
+        return pred
+    sd = float(np.sqrt(np.mean(rel**2))) * pred["mean"].to_numpy()
+    out = pred.copy()
+    for lv in levels:
+        z = norm.ppf(0.5 + lv / 200)
+        out[f"lo{lv}"] = np.maximum(out["mean"] - z * sd, 0.0)
+        out[f"hi{lv}"] = out["mean"] + z * sd
+    return out
 
 
 def select_model(scores: pd.DataFrame, candidates: tuple[str, ...]) -> str:
