@@ -45,7 +45,11 @@ sample: $(VENV)/.installed
 	$(BIN)/wfm sample --out-dir data/sample --seed 7 --start 2024-11-25 --weeks 106
 
 ## make bench: benchmarks (real data from ../shared when present)
-bench: $(VENV)/.installed
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[bench]"
+	touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench
 	@for f in benchmarks/*.py; do [ -e "$$f" ] || continue; echo "== $$f"; \
 		$(BIN)/python $$f || exit 1; done
 
