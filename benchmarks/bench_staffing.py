@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from wfm.staffing.erlang import agents_for_target
+from wfm.staffing.targets import agents_for_target
 
 try:  # the peer is optional; an import failure is reported, not raised
     from pyworkforce.queuing import ErlangC

@@ -13,14 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from wfm.staffing.erlang import (
+from wfm.staffing.erlang import asa_seconds, erlang_b, erlang_c, occupancy, service_level
+from wfm.staffing.erlang_a import erlang_a_abandon_probability
+from wfm.staffing.targets import (
     agents_for_target,
-    asa_seconds,
-    erlang_a_abandon_probability,
-    erlang_b,
-    erlang_c,
-    occupancy,
-    service_level,
+    agents_for_targets,
+    fractional_agents_for_targets,
+    staffing_metrics,
+    validate_staffing_inputs,
 )
 
 # ---------------------------------------------------------------- independent references
@@ -268,3 +268,252 @@ def test_erlang_a_agrees_with_an_mm_n_m_simulation() -> None:
     _, abandoned = simulate_fifo(np.random.default_rng(7), 60_000, 10.0, 10, 1.0)
     expected = float(erlang_a_abandon_probability(10.0, 1.0, 1.0, 10, 1.0))
     assert abs(np.mean(abandoned[5_000:]) - expected) <= 0.02
+
+
+# ---------------------------------------------------------------- Erlang B/C at any size
+
+
+def recursion_b(traffic: float, agents: int) -> float:
+    """Erlang B by the textbook recursion from B(0) = 1, one agent at a time."""
+    b = 1.0
+    for n in range(1, agents + 1):
+        b = traffic * b / (n + traffic * b)
+    return b
+
+
+@pytest.mark.parametrize(
+    ("traffic", "agents"),
+    [(50_000.0, 50_200), (50_000.0, 55_000), (50_000.0, 49_000), (50_000.0, 45_000),
+     (5_000.0, 2_000), (4_321.5, 4_400), (0.001, 1), (0.5, 40), (59_000.3, 60_000)],
+)
+def test_erlang_b_equals_the_recursion_at_any_size(traffic: float, agents: int) -> None:
+    # far below the load (45,000 of 50,000 Erlangs) the sum 1/B is added up directly
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = erlang_b(traffic, agents)
+    assert_allclose(got, recursion_b(traffic, agents), rtol=1e-12)
+
+
+@given(st.floats(min_value=0.05, max_value=60.0), st.integers(min_value=0, max_value=30))
+@settings(max_examples=40, deadline=None)
+def test_erlang_c_equals_exact_rational_arithmetic(traffic: float, extra: int) -> None:
+    agents = math.floor(traffic) + 1 + extra
+    assert_allclose(erlang_c(traffic, agents), float(exact_c(traffic, agents)), rtol=1e-12)
+    assert_allclose(erlang_b(traffic, agents), float(exact_b(traffic, agents)), rtol=1e-12)
+
+
+def test_agents_for_target_matches_an_exact_linear_search() -> None:
+    rng = np.random.default_rng(4)
+    for traffic in rng.uniform(0.2, 40.0, 15):
+        n = math.floor(traffic) + 1
+        while 1 - float(exact_c(traffic, n)) * math.exp(-(n - traffic) * 20 / 240) < 0.85:
+            n += 1
+        assert agents_for_target(traffic, 240.0, 0.85, 20.0) == n
+
+
+def test_fifty_thousand_erlangs_staff_sensibly_and_silently() -> None:
+    traffic = 50_000.0
+    calls = traffic * 900.0 / 300.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        n_c = int(agents_for_target(traffic, 300.0, 0.8, 20.0))
+        n_multi = int(agents_for_targets(calls, 300.0, 900.0, service_level=0.95,
+                                         answer_seconds=20.0, max_asa_seconds=5.0))
+        n_a = int(agents_for_targets(calls, 300.0, 900.0, service_level=0.8, answer_seconds=20.0,
+                                     patience_seconds=180.0))
+        n_ab = int(agents_for_targets(calls, 300.0, 900.0, patience_seconds=180.0,
+                                      max_abandon=0.05))
+        metrics = [staffing_metrics(calls, 300.0, n, 900.0, 20.0, p)
+                   for n, p in ((n_c, None), (n_a, 180.0), (60_000, 180.0), (60_000, None))]
+        b_top = erlang_b(traffic, 60_000)
+    root = math.sqrt(traffic)
+    assert traffic < n_c < traffic + root  # square-root staffing: β ≈ 0.1 for 80/20 here
+    assert traffic < n_multi < traffic + 3 * root
+    # With impatient callers a large queue runs efficiency-driven (Whitt's fluid model): with
+    # N < A agents, a share 1 - N/A abandons and the others all wait about ln(A/N) * patience.
+    # 80 % within 20 s (abandons count against) is met once that wait is under 20 s, i.e. at
+    # N = A * exp(-20 / 180), and 5 % abandonment at N = 0.95 A; both up to O(sqrt A).
+    assert abs(n_a - traffic * math.exp(-20 / 180)) < 3 * root
+    assert abs(n_ab - 0.95 * traffic) < 3 * root
+    assert 0.0 <= float(b_top) < 1e-300
+    for m in metrics:
+        for name in ("p_wait", "abandon_probability", "service_level", "asa_seconds"):
+            assert np.all(np.isfinite(getattr(m, name))), name
+
+
+# ---------------------------------------------------------------- the reverse calculation
+
+
+def test_staffing_metrics_under_erlang_c_agree_with_the_formulas() -> None:
+    calls = np.array([0.0, 30.0, 300.0, 3000.0])
+    agents = np.array([2, 12, 105, 1010])
+    traffic = calls * 300.0 / 900.0
+    m = staffing_metrics(calls, np.array([0.0, 300.0, 300.0, 300.0]), agents, 900.0, 20.0)
+    assert_allclose(m.p_wait, erlang_c(traffic, agents))
+    assert_allclose(m.service_level, service_level(traffic, agents, 300.0, 20.0))
+    assert_allclose(m.asa_seconds, asa_seconds(traffic, agents, 300.0))
+    assert_allclose(m.occupancy, occupancy(traffic, agents))
+    assert_allclose(m.abandon_probability, 0.0)
+    m_a = staffing_metrics(calls[1:], 300.0, agents[1:], 900.0, 20.0, 120.0)
+    assert_allclose(m_a.abandon_probability,
+                    erlang_a_abandon_probability(calls[1:], 300.0, 120.0, agents[1:], 900.0))
+
+
+# ---------------------------------------------------------------- multi-target search
+
+
+def test_each_target_can_bind() -> None:
+    base = {"calls": 300.0, "aht_seconds": 300.0, "interval_seconds": 900.0}
+    sl = int(agents_for_targets(**base, service_level=0.8, answer_seconds=20.0))
+    assert sl == agents_for_target(100.0, 300.0, 0.8, 20.0)
+    asa = int(agents_for_targets(**base, max_asa_seconds=2.0))
+    occ = int(agents_for_targets(**base, max_occupancy=0.8))
+    assert occ == 125
+    both = int(agents_for_targets(**base, service_level=0.8, answer_seconds=20.0,
+                                  max_asa_seconds=2.0, max_occupancy=0.8))
+    assert both == max(sl, asa, occ)
+    assert int(agents_for_targets(**base, max_abandon=0.01)) == 101  # nobody abandons in C
+    patient = int(agents_for_targets(**base, service_level=0.8, answer_seconds=20.0,
+                                     patience_seconds=1e9))
+    assert patient == sl
+    impatient = int(agents_for_targets(**base, service_level=0.8, answer_seconds=20.0,
+                                       patience_seconds=60.0))
+    assert impatient <= sl  # callers who give up shorten the queue for the others
+
+
+targets_st = st.fixed_dictionaries(
+    {},
+    optional={
+        "service_level": st.floats(min_value=0.05, max_value=0.99),
+        "max_asa_seconds": st.floats(min_value=1.0, max_value=120.0),
+        "max_abandon": st.floats(min_value=0.005, max_value=0.3),
+        "max_occupancy": st.floats(min_value=0.5, max_value=1.0),
+    },
+).filter(bool)
+
+
+@given(
+    st.floats(min_value=0.5, max_value=2000.0),
+    st.floats(min_value=30.0, max_value=900.0),
+    targets_st,
+    st.one_of(st.none(), st.floats(min_value=10.0, max_value=1800.0)),
+    st.sampled_from(["count_against", "ignore", "met"]),
+    st.floats(min_value=0.0, max_value=15.0),
+)
+@settings(max_examples=60, deadline=None)
+def test_agents_for_targets_is_the_least_staffing_meeting_every_target(
+    calls: float, aht: float, targets: dict[str, float], patience: float | None,
+    definition: str, short: float
+) -> None:
+    args = {"answer_seconds": 20.0, "patience_seconds": patience, "definition": definition,
+            "short_abandon_seconds": short, **targets}
+    n = int(agents_for_targets(calls, aht, 900.0, **args))  # type: ignore[arg-type]
+    frac = float(fractional_agents_for_targets(calls, aht, 900.0, **args))  # type: ignore[arg-type]
+    traffic = calls * aht / 900.0
+    assert n >= 1
+    if patience is None:
+        assert n > traffic
+    assert n - 1 <= frac <= n
+
+    def meets(agents: int) -> bool:
+        if patience is None and agents <= traffic:
+            return False
+        if agents == 0:
+            return False
+        m = staffing_metrics(calls, aht, agents, 900.0, 20.0, patience,
+                             definition=definition,  # type: ignore[arg-type]
+                             short_abandon_seconds=short)
+        ok = True
+        if "service_level" in targets:
+            ok &= bool(m.service_level >= targets["service_level"] - 1e-12)
+        if "max_asa_seconds" in targets:
+            ok &= bool(m.asa_seconds <= targets["max_asa_seconds"] * (1 + 1e-12))
+        if "max_abandon" in targets:
+            ok &= bool(m.abandon_probability <= targets["max_abandon"] + 1e-12)
+        if "max_occupancy" in targets:
+            ok &= bool(m.occupancy <= targets["max_occupancy"] * (1 + 1e-12))
+        return ok
+
+    assert meets(n)
+    assert not meets(n - 1)
+
+
+def test_fractional_requirement_interpolates_the_binding_target() -> None:
+    calls, aht = 400.0, 300.0
+    n = int(agents_for_targets(calls, aht, 900.0, service_level=0.8, answer_seconds=20.0))
+    frac = float(fractional_agents_for_targets(calls, aht, 900.0, service_level=0.8,
+                                               answer_seconds=20.0))
+    below, at = service_level(calls * aht / 900.0, [n - 1, n], aht, 20.0)
+    assert_allclose(frac, n - 1 + (0.8 - below) / (at - below))
+    # occupancy binding: A / N linearly between N - 1 and N
+    frac_occ = float(fractional_agents_for_targets(300.0, 300.0, 900.0, max_occupancy=0.85))
+    n_occ = math.ceil(100 / 0.85)
+    assert_allclose(frac_occ, n_occ - 1 + (0.85 - 100 / (n_occ - 1))
+                    / (100 / n_occ - 100 / (n_occ - 1)))
+    assert fractional_agents_for_targets(0.0, 0.0, 900.0, max_occupancy=0.85) == 0.0
+
+
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=3000.0), min_size=1, max_size=15),
+    st.one_of(st.none(), st.floats(min_value=20.0, max_value=600.0)),
+    st.data(),
+)
+@settings(max_examples=40, deadline=None)
+def test_staffing_does_not_depend_on_how_intervals_are_batched(
+    volumes: list[float], patience: float | None, data: st.DataObject
+) -> None:
+    calls = np.array(volumes)
+    cut = data.draw(st.integers(0, calls.size))
+    kwargs = {"service_level": 0.8, "answer_seconds": 20.0, "max_abandon": 0.1,
+              "patience_seconds": patience, "short_abandon_seconds": 3.0}
+    for fn in (agents_for_targets, fractional_agents_for_targets):
+        whole = fn(calls, 300.0, 900.0, **kwargs)  # type: ignore[operator]
+        parts = [fn(calls[s], 300.0, 900.0, **kwargs)  # type: ignore[operator]
+                 for s in (slice(0, cut), slice(cut, None))]
+        np.testing.assert_array_equal(np.concatenate(parts), whole)
+
+
+# ---------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"calls": [10.0, -1.0]}, r"calls must be .* \[0, inf\], got -1.0 at index \[1\]"),
+        ({"calls": [np.nan]}, "calls must be finite"),
+        ({"aht_seconds": [300.0, np.nan]}, "aht_seconds must be finite"),
+        ({"aht_seconds": -5.0}, "aht_seconds"),
+        ({"aht_seconds": [300.0, 0.0]}, r"aht_seconds must be > 0 where calls > 0, got 0.0 at"),
+        ({"service_level": 0.0}, r"service_level must be finite and in \(0, 1\]"),
+        ({"service_level": 1.5}, "service_level"),
+        ({"max_abandon": 0.0}, "max_abandon"),
+        ({"max_occupancy": 1.01}, "max_occupancy"),
+        ({"max_asa_seconds": 0.0}, "max_asa_seconds"),
+        ({"patience_seconds": -1.0}, "patience_seconds"),
+        ({"interval_seconds": 0.0}, "interval_seconds"),
+        ({"short_abandon_seconds": -1.0}, "short_abandon_seconds"),
+        ({"answer_seconds": None}, "answer_seconds is required"),
+    ],
+)
+def test_invalid_staffing_inputs_are_named(kwargs: dict[str, object], message: str) -> None:
+    args: dict[str, object] = {"calls": [10.0, 20.0], "aht_seconds": 300.0,
+                               "interval_seconds": 900.0, "service_level": 0.8,
+                               "answer_seconds": 20.0} | kwargs
+    with pytest.raises(ValueError, match=message):
+        validate_staffing_inputs(**args)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=message):
+        agents_for_targets(**args)  # type: ignore[arg-type]
+
+
+def test_zero_handle_time_is_fine_where_nothing_is_offered() -> None:
+    got = agents_for_targets([0.0, 30.0], [0.0, 300.0], 900.0, service_level=0.8,
+                             answer_seconds=20.0)
+    assert got.tolist() == [0, int(agents_for_target(10.0, 300.0, 0.8, 20.0))]
+
+
+def test_a_target_and_a_known_definition_are_required() -> None:
+    with pytest.raises(ValueError, match="at least one target"):
+        agents_for_targets(10.0, 300.0, 900.0)
+    with pytest.raises(ValueError, match="definition must be one of"):
+        agents_for_targets(10.0, 300.0, 900.0, max_occupancy=0.9,
+                           definition="strict")  # type: ignore[arg-type]

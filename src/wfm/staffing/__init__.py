@@ -28,30 +28,34 @@ from wfm.frames import (
     VOLUME,
 )
 from wfm.staffing.deferred import DeferredStaffing, deferred_staffing, evaluate_deferred
-from wfm.staffing.erlang import (
+from wfm.staffing.erlang import asa_seconds, erlang_b, erlang_c, occupancy, service_level
+from wfm.staffing.erlang_a import QueueMetrics, erlang_a_abandon_probability, erlang_a_metrics
+from wfm.staffing.targets import (
     agents_for_target,
-    asa_seconds,
-    erlang_a_abandon_probability,
-    erlang_b,
-    erlang_c,
-    occupancy,
-    service_level,
+    agents_for_targets,
+    fractional_agents_for_targets,
+    staffing_metrics,
 )
 from wfm.timegrid import Grid
 
 __all__ = [
     "DeferredStaffing",
+    "QueueMetrics",
     "agents_for_target",
+    "agents_for_targets",
     "asa_seconds",
     "deferred_staffing",
     "erlang_a_abandon_probability",
+    "erlang_a_metrics",
     "erlang_b",
     "erlang_c",
     "evaluate_deferred",
+    "fractional_agents_for_targets",
     "occupancy",
     "requirements",
     "requirements_for",
     "service_level",
+    "staffing_metrics",
 ]
 
 FloatArray = npt.NDArray[np.float64]
