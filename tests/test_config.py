@@ -363,3 +363,25 @@ def test_config_is_frozen(minimal: dict[str, Any]) -> None:
     config = config_from_dict(minimal)
     with pytest.raises(ValueError, match="frozen"):
         config.site.interval_minutes = 30  # type: ignore[misc]
+
+
+def test_max_abandon_needs_patience(tiny_config_dict: dict[str, Any]) -> None:
+    tiny_config_dict["channels"]["voice"]["target"]["max_abandon"] = 0.05
+    with pytest.raises(ConfigError, match=r"channels\.voice: target\.max_abandon needs "
+                                          r"patience_seconds"):
+        config_from_dict(tiny_config_dict)
+
+
+def test_live_target_keys_are_rejected_on_a_deferred_channel(
+    tiny_config_dict: dict[str, Any],
+) -> None:
+    tiny_config_dict["channels"]["voice"].update(
+        kind="deferred", target={"within_hours": 24, "share": 0.9, "max_asa_seconds": 30})
+    with pytest.raises(ConfigError, match=r"target\.max_asa_seconds is for voice and chat"):
+        config_from_dict(tiny_config_dict)
+
+
+def test_unknown_service_level_definition_is_an_error(tiny_config_dict: dict[str, Any]) -> None:
+    tiny_config_dict["channels"]["voice"]["target"]["definition"] = "abandons_ignored"
+    with pytest.raises(ConfigError, match=r"channels\.voice\.target\.definition"):
+        config_from_dict(tiny_config_dict)

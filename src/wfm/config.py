@@ -83,12 +83,28 @@ class Site(_Model):
         return value
 
 
+ServiceLevelDefinition = Literal["count_against", "ignore", "met"]
+LIVE_TARGET_KEYS = ("service_level", "answer_seconds", "definition", "short_abandon_seconds",
+                    "max_asa_seconds", "max_abandon")
+
+
 class Target(_Model):
     """Service target: ``service_level`` within ``answer_seconds`` (live channels), or ``share``
-    answered ``within_hours`` (deferred work)."""
+    answered ``within_hours`` (deferred work).
+
+    Live channels may add ``max_asa_seconds`` and ``max_abandon`` (needs the channel's
+    ``patience_seconds``); staffing meets every target given at once. ``definition`` is how the
+    ACD counts abandons in the service level: ``count_against`` (answered within T / offered),
+    ``ignore`` (answered within T / answered) or ``met`` ((answered + abandoned within T) /
+    offered); abandons before ``short_abandon_seconds`` are left out of offered.
+    """
 
     service_level: float | None = Field(default=None, gt=0, le=1)
     answer_seconds: float | None = Field(default=None, ge=0)
+    definition: ServiceLevelDefinition = "count_against"
+    short_abandon_seconds: float = Field(default=0.0, ge=0)
+    max_asa_seconds: float | None = Field(default=None, gt=0)
+    max_abandon: float | None = Field(default=None, gt=0, le=1)
     within_hours: float | None = Field(default=None, gt=0)
     share: float | None = Field(default=None, gt=0, le=1)
 
@@ -116,10 +132,11 @@ class Channel(_Model):
         if self.kind == "deferred":
             if t.within_hours is None or t.share is None:
                 raise ValueError("a deferred channel needs target.within_hours and target.share")
-            if t.service_level is not None or t.answer_seconds is not None:
+            given = [k for k in LIVE_TARGET_KEYS if k in t.model_fields_set]
+            if given:
                 raise ValueError(
-                    "target.service_level/answer_seconds are for voice and chat; a deferred "
-                    "channel uses target.within_hours and target.share"
+                    f"target.{given[0]} is for voice and chat; a deferred channel uses "
+                    "target.within_hours and target.share"
                 )
         else:
             if t.service_level is None or t.answer_seconds is None:
@@ -131,6 +148,8 @@ class Channel(_Model):
                     f"target.within_hours/share are for deferred channels; a {self.kind} channel "
                     "uses target.service_level and target.answer_seconds"
                 )
+        if t.max_abandon is not None and self.patience_seconds is None:
+            raise ValueError("target.max_abandon needs patience_seconds (the Erlang A model)")
         if self.concurrency is not None and self.kind != "chat":
             raise ValueError(f"concurrency applies to chat channels only, not {self.kind}")
         if self.patience_seconds is not None and self.kind == "deferred":

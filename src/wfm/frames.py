@@ -51,6 +51,7 @@ SERVICE_LEVEL = "service_level"
 ASA_SECONDS = "asa_seconds"
 ABANDON_RATE = "abandon_rate"
 OCCUPANCY = "occupancy"
+SERVICE_LEVEL_DEFINITION = "service_level_definition"
 REQUIREMENTS_COLUMNS = (
     INTERVAL_START,
     CHANNEL,
@@ -62,6 +63,7 @@ REQUIREMENTS_COLUMNS = (
     ASA_SECONDS,
     ABANDON_RATE,
     OCCUPANCY,
+    SERVICE_LEVEL_DEFINITION,
 )
 
 # schedule outputs

@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from wfm.config import Config, load_config
 from wfm.errors import DataError, WfmWarning
 from wfm.frames import FORECAST_COLUMNS, REQUIREMENTS_COLUMNS
-from wfm.staffing import agents_for_target, requirements
+from wfm.staffing import agents_for_target, agents_for_targets, requirements
 from wfm.staffing.deferred import deferred_staffing, evaluate_deferred
 from wfm.timegrid import Grid
 
@@ -119,9 +119,29 @@ def test_voice_meets_target_and_cap(result: pd.DataFrame, config: Config) -> Non
     assert (staffed["occupancy"] <= voice.max_occupancy).all()
     assert staffed["abandon_rate"].between(0, 1).all()
     assert (staffed["asa_seconds"] > 0).all()
-    traffic = staffed["volume"] * staffed["aht_seconds"] / 900.0
-    expected = agents_for_target(traffic.to_numpy(), 300.0, 0.80, 20.0, voice.max_occupancy)
+    # voice has patience_seconds, so it is sized with Erlang A against every target at once
+    expected = agents_for_targets(
+        staffed["volume"].to_numpy(), staffed["aht_seconds"].to_numpy(), 900.0,
+        service_level=0.80, answer_seconds=20.0, max_abandon=voice.target.max_abandon,
+        max_occupancy=voice.max_occupancy, patience_seconds=voice.patience_seconds)
     assert_array_equal(staffed["agents_required"].to_numpy(), expected)
+    if voice.target.max_abandon is not None:
+        assert (staffed["abandon_rate"] <= voice.target.max_abandon + 1e-12).all()
+    assert (staffed["service_level_definition"] == "count_against").all()
+
+
+def test_voice_without_patience_is_sized_with_erlang_c(config: Config, grid: Grid) -> None:
+    voice = config.channels["voice"]
+    voice = voice.model_copy(update={
+        "patience_seconds": None, "target": voice.target.model_copy(update={"max_abandon": None})})
+    plain = config.model_copy(update={"channels": {**config.channels, "voice": voice}})
+    part = rows(requirements(make_forecast(grid), plain, grid), "voice")
+    staffed = part.loc[part["agents_required"] > 0]
+    traffic = staffed["volume"] * staffed["aht_seconds"] / 900.0
+    expected = agents_for_target(traffic.to_numpy(), 300.0, 0.80, 20.0,
+                                 plain.channels["voice"].max_occupancy)
+    assert_array_equal(staffed["agents_required"].to_numpy(), expected)
+    assert staffed["abandon_rate"].isna().all()
 
 
 def test_chat_without_patience_has_no_abandon_rate(result: pd.DataFrame) -> None:

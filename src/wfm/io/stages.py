@@ -23,7 +23,8 @@ def read_forecast(path: str | Path, config: Config, grid: Grid | None = None) ->
 
 def read_requirements(path: str | Path, config: Config, grid: Grid | None = None) -> pd.DataFrame:
     """Read and check a requirements.csv (DESIGN.md columns)."""
-    numeric = [c for c in F.REQUIREMENTS_COLUMNS if c not in (F.INTERVAL_START, F.CHANNEL)]
+    numeric = [c for c in F.REQUIREMENTS_COLUMNS
+               if c not in (F.INTERVAL_START, F.CHANNEL, F.SERVICE_LEVEL_DEFINITION)]
     df = _read_stage(Path(path), config, grid or Grid.from_config(config),
                      F.REQUIREMENTS_COLUMNS, numeric, nullable=(F.SERVICE_LEVEL, F.ASA_SECONDS,
                                                                 F.ABANDON_RATE, F.OCCUPANCY))

@@ -25,6 +25,7 @@ from wfm.frames import (
     OCCUPANCY,
     REQUIREMENTS_COLUMNS,
     SERVICE_LEVEL,
+    SERVICE_LEVEL_DEFINITION,
     VOLUME,
 )
 from wfm.staffing.deferred import DeferredStaffing, deferred_staffing, evaluate_deferred
@@ -257,27 +258,33 @@ def _live(
     per_agent = channel.sessions_per_agent
     active = is_open & (volume > 0)
     calls, handle = volume[active], aht[active]
-    traffic = calls * handle / interval_seconds
-    servers = agents_for_target(
-        traffic, handle, target.service_level, target.answer_seconds, channel.max_occupancy
+    patience, definition = channel.patience_seconds, target.definition
+    short = target.short_abandon_seconds
+    servers = agents_for_targets(
+        calls, handle, interval_seconds, service_level=target.service_level,
+        answer_seconds=target.answer_seconds, max_asa_seconds=target.max_asa_seconds,
+        max_abandon=target.max_abandon, max_occupancy=channel.max_occupancy,
+        patience_seconds=patience, definition=definition, short_abandon_seconds=short,
     )
     agents = np.zeros(n, dtype=np.int64)
     agents[active] = -(-servers // per_agent)  # ceil: whole agents of c slots each
     slots = agents[active] * per_agent
+    metrics = staffing_metrics(calls, handle, slots, interval_seconds, target.answer_seconds,
+                               patience_seconds=patience, definition=definition,
+                               short_abandon_seconds=short)
     sl, asa, abandon, occ = _nan(n), _nan(n), _nan(n), _nan(n)
-    sl[active] = service_level(traffic, slots, handle, target.answer_seconds)
-    asa[active] = asa_seconds(traffic, slots, handle)
-    occ[active] = occupancy(traffic, slots)
+    sl[active] = metrics.service_level
+    asa[active] = metrics.asa_seconds
+    occ[active] = metrics.occupancy
     if channel.patience_seconds is not None:
-        abandon[active] = erlang_a_abandon_probability(
-            calls, handle, channel.patience_seconds, slots, interval_seconds
-        )
+        abandon[active] = metrics.abandon_probability
     return {
         AGENTS_REQUIRED: agents,
         SERVICE_LEVEL: sl,
         ASA_SECONDS: asa,
         ABANDON_RATE: abandon,
         OCCUPANCY: occ,
+        SERVICE_LEVEL_DEFINITION: np.full(n, target.definition, dtype=object),
     }
 
 
@@ -317,4 +324,5 @@ def _deferred(
         ASA_SECONDS: plan.asa_seconds,
         ABANDON_RATE: _nan(volume.size),
         OCCUPANCY: plan.occupancy,
+        SERVICE_LEVEL_DEFINITION: np.full(volume.size, "share_within_hours", dtype=object),
     }
