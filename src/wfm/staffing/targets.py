@@ -239,8 +239,8 @@ def _staff(calls: npt.ArrayLike, aht_seconds: npt.ArrayLike, interval_seconds: n
     frac = np.full(busy.size, -np.inf)
     below = _checks(metrics(every, n - 1), goals)
     for (v1, goal, _), (v0, _, met0) in zip(_checks(metrics(every, n), goals), below, strict=True):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.clip((goal - v0) / (v1 - v0), 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            share = np.clip((goal - v0) / (v1 - v0), 0.0, 1.0)  # non-finite: handled next line
         share = np.where(np.isfinite(v0) & np.isfinite(share), share, 1.0)
         frac = np.where(met0, frac, np.maximum(frac, n - 1 + share))
     if patience_seconds is None:  # N - 1 may fail on stability alone: the need is then A
