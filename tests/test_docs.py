@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -85,15 +84,6 @@ def test_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- (d) the config reference: every key, with the code's default -------------------------------
 
-def _model_in(tp: Any) -> type[BaseModel] | None:
-    """The config model ``tp`` is or holds (``X | None``, ``dict[str, X]``, ``tuple[X, ...]``)."""
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return tp
-    for arg in typing.get_args(tp):
-        model = _model_in(arg)
-        if model is not None:
-            return model
-    return None
 
 
 def _schema_keys() -> set[tuple[type[BaseModel], str]]:
@@ -109,7 +99,7 @@ def _schema_keys() -> set[tuple[type[BaseModel], str]]:
         for name, field in model.model_fields.items():
             if (model, name) not in INTERNAL_KEYS:
                 keys.add((model, name))
-            inner = _model_in(field.annotation)
+            inner = config_module._model_in(field.annotation)
             if inner is not None:
                 todo.append(inner)
     return keys
@@ -124,7 +114,7 @@ def _resolve(path: str) -> tuple[type[BaseModel], str]:
             continue  # a mapping key the user chooses, e.g. <name>
         assert model is not None, path
         assert part.removesuffix("[]") in model.model_fields, path
-        model = _model_in(model.model_fields[part.removesuffix("[]")].annotation)
+        model = config_module._model_in(model.model_fields[part.removesuffix("[]")].annotation)
     assert model is not None, path
     return model, last.removesuffix("[]")
 

@@ -71,6 +71,8 @@ def run(
         raise ConfigError("history", "required by 'wfm run' (path to history.csv)")
     if config.roster is None:
         raise ConfigError("roster", "required by 'wfm run' (path to roster.csv)")
+    if config.shifts is None:
+        raise ConfigError("shifts", "required by 'wfm run' (lengths_hours, breaks, …)")
     step("read history and roster")
     history, report = read_history(config.history, config, grid)
     agents = read_roster(config.roster, config)
