@@ -31,6 +31,7 @@ from pydantic import (
 
 from wfm.errors import ConfigError
 from wfm.hours import OpeningHours, parse_hours, parse_time
+from wfm.shrinkage import Shrinkage, parse_shrinkage
 
 ChannelKind = Literal["voice", "chat", "deferred"]
 KNOWN_MODELS = ("ets", "seasonal_naive")
@@ -110,6 +111,7 @@ class Target(_Model):
 
 
 Hours = Annotated[OpeningHours, BeforeValidator(parse_hours)]
+ShrinkageSpec = Annotated[Shrinkage, BeforeValidator(parse_shrinkage)]
 
 
 class Channel(_Model):
@@ -121,7 +123,7 @@ class Channel(_Model):
     hours: Hours
     patience_seconds: float | None = Field(default=None, gt=0)
     max_occupancy: float = Field(default=0.85, gt=0, le=1)
-    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    shrinkage: ShrinkageSpec = Field(default=0.0, validate_default=True)
     concurrency: int | None = Field(default=None, ge=1, le=10)
     aht_seconds: float | None = Field(default=None, gt=0)
     priority: float = Field(default=1.0, gt=0)

@@ -106,7 +106,7 @@ def test_volume_outside_hours_is_reported_as_is(result: pd.DataFrame, grid: Grid
 def test_shrinkage_is_applied(result: pd.DataFrame, config: Config) -> None:
     for name, channel in config.channels.items():
         part = rows(result, name)
-        keep = Fraction(str(1 - Fraction(str(channel.shrinkage))))
+        keep = Fraction(str(1 - Fraction(str(channel.shrinkage.total))))
         expected = [math.ceil(Fraction(int(n)) / keep) for n in part["agents_required"]]
         assert part["agents_with_shrinkage"].tolist() == expected
 

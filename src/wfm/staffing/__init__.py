@@ -93,7 +93,8 @@ def requirements(forecast: pd.DataFrame, config: Config, grid: Grid | None = Non
           constant level over the open intervals from the fluid backlog model of
           :func:`~wfm.staffing.deferred.deferred_staffing`. Zero outside opening hours (the
           forecast volume there is reported as is) and where no contact is forecast.
-        * ``agents_with_shrinkage`` (int): ``⌈agents_required / (1 − shrinkage)⌉``.
+        * ``agents_with_shrinkage`` (int): ``⌈agents_required / (1 − shrinkage)⌉`` with the
+          interval's shrinkage (:meth:`wfm.shrinkage.Shrinkage.at`).
         * ``service_level``: the level achieved with ``agents_required``. For voice and chat it
           is answered within T / offered under Erlang C ("abandons count against", DESIGN.md's
           default; the other ACD definitions are to come). For deferred work it is the share of
@@ -184,7 +185,8 @@ def requirements_for(channel: Channel, forecast: pd.DataFrame, grid: Grid) -> pd
     else:
         columns = _live(channel, volume, aht, is_open, interval_seconds)
     agents = columns.pop(AGENTS_REQUIRED).astype(np.int64)
-    with_shrinkage = np.ceil(agents / (1.0 - channel.shrinkage) * (1 - 1e-12)).astype(np.int64)
+    shrinkage = channel.shrinkage.at(grid, index)
+    with_shrinkage = np.ceil(agents / (1.0 - shrinkage) * (1 - 1e-12)).astype(np.int64)
     out = pd.DataFrame(
         {
             INTERVAL_START: index,
