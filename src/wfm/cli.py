@@ -254,26 +254,20 @@ def schedule(config_path: Path, req_path: Path, out_dir: Path, start: dt.date | 
       wfm schedule --config configs/example.yaml --requirements out/requirements.csv \\
                    --out-dir out/ --time-limit 60
     """
-    from wfm.evaluate import coverage
     from wfm.io.outputs import write_outputs
     from wfm.io.roster import read_roster
     from wfm.io.stages import read_requirements
-    from wfm.pipeline import solve_limits, summarize
-    from wfm.schedule import build_problem
+    from wfm.pipeline import schedule_requirements
 
     config = load_config(config_path)
     grid = Grid.from_config(config)
     req = read_requirements(req_path, config, grid)
     agents = read_roster(_required(config.roster, "roster", None), config)
-    problem = build_problem(req, agents, config, grid, start=start, days=days)
-    result = _solve_with_progress(problem, solve_limits(config, time_limit))
-    horizon = problem.index[:problem.horizon]
-    week_req = req[req[F.INTERVAL_START].isin(horizon)]
-    cov = coverage(result.agent_intervals, week_req)
-    write_outputs({"schedule": result.shifts, "agent_intervals": result.agent_intervals,
-                   "segments": result.segments, "coverage": cov}, out_dir)
-    _print_summary(summarize(week_req, result, cov, grid.interval_minutes), result,
-                   f"Schedule → {out_dir}")
+    with err.status("solving…") as status:
+        planned = schedule_requirements(req, agents, config, grid, start=start, days=days,
+                                        time_limit=time_limit, progress=_progress(status))
+    write_outputs(planned.frames(), out_dir)
+    _print_summary(planned.summary, planned.schedule, f"Schedule → {out_dir}")
 
 
 @cli.command()
@@ -299,20 +293,19 @@ def run(config_path: Path, out_dir: Path, week: dt.date | None, time_limit: floa
     config = load_config(config_path)
     with err.status("starting…") as status:
         result = run_pipeline(config, out_dir, week=week, time_limit=time_limit,
-                              step=lambda name: status.update(f"{name}…"))
+                              step=lambda name: status.update(f"{name}…"),
+                              progress=_progress(status))
     _print_summary(result.summary, result.schedule,
                    f"Week of {result.week:%a %d %b %Y} — {config.site.name}")
     out.print(f"wrote {len(result.files)} files to {out_dir}/")
 
 
-def _solve_with_progress(problem: Any, limits: Any) -> Any:
-    from wfm.schedule import solve
-
-    with err.status("solving…") as status:
-        def progress(seconds: float, objective: float, bound: float) -> None:
-            status.update(f"solving… {seconds:5.1f} s  objective {objective:,.0f}  "
-                          f"bound {bound:,.0f}")
-        return solve(problem, limits, progress)
+def _progress(status: Any) -> Callable[[float, float, float], None]:
+    """Show the solver's objective and bound in a rich status line."""
+    def show(seconds: float, objective: float, bound: float) -> None:
+        status.update(f"solving… {seconds:5.1f} s  objective {objective:,.0f}  "
+                      f"bound {bound:,.0f}")
+    return show
 
 
 def _print_summary(summary: pd.DataFrame, schedule: Any, title: str) -> None:

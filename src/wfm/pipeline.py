@@ -20,8 +20,9 @@ from wfm.evaluate import coverage, coverage_summary
 from wfm.forecast import ForecastResult, forecast
 from wfm.io.history import DataReport, read_history
 from wfm.io.outputs import write_outputs
-from wfm.io.roster import read_roster
+from wfm.io.roster import Agent, read_roster
 from wfm.schedule import Schedule, SolveLimits, build_problem, solve
+from wfm.schedule.solve import Progress
 from wfm.staffing import requirements as compute_requirements
 from wfm.timegrid import Grid
 
@@ -63,6 +64,7 @@ def run(
     week: dt.date | None = None,
     time_limit: float | None = None,
     step: Step | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Forecast, staff and schedule one week, and write the six output files to ``out_dir``."""
     step = step or (lambda _name: None)
@@ -87,18 +89,48 @@ def run(
     step("requirements")
     req = compute_requirements(fc.frame, config, grid)
     step("schedule")
-    problem = build_problem(req, agents, config, grid, start=week, days=7)
-    sched = solve(problem, solve_limits(config, time_limit))
-    week_req = req[(req[F.INTERVAL_START] >= grid.midnight(week))
-                   & (req[F.INTERVAL_START] < grid.midnight(week + dt.timedelta(days=7)))]
-    cov = coverage(sched.agent_intervals, week_req)
+    planned = schedule_requirements(req, agents, config, grid, start=week, days=7,
+                                    time_limit=time_limit, progress=progress)
     step("write outputs")
-    files = write_outputs({
-        "forecast": fc.frame, "requirements": req, "schedule": sched.shifts,
-        "agent_intervals": sched.agent_intervals, "segments": sched.segments, "coverage": cov,
-    }, out_dir)
-    return RunResult(week, report, fc, req, sched, cov,
-                     summarize(week_req, sched, cov, grid.interval_minutes), tuple(files))
+    files = write_outputs({"forecast": fc.frame, "requirements": req, **planned.frames()},
+                          out_dir)
+    return RunResult(week, report, fc, req, planned.schedule, planned.coverage, planned.summary,
+                     tuple(files))
+
+
+@dataclass(frozen=True)
+class PlannedWeek:
+    """A solved schedule with its coverage of the requirements and the per-channel summary."""
+
+    schedule: Schedule
+    coverage: pd.DataFrame
+    summary: pd.DataFrame
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The schedule stage's output files, by name (see :data:`wfm.io.outputs.FILES`)."""
+        s = self.schedule
+        return {"schedule": s.shifts, "agent_intervals": s.agent_intervals,
+                "segments": s.segments, "coverage": self.coverage}
+
+
+def schedule_requirements(
+    requirements: pd.DataFrame,
+    agents: tuple[Agent, ...],
+    config: Config,
+    grid: Grid,
+    *,
+    start: dt.date | None = None,
+    days: int = 7,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> PlannedWeek:
+    """Schedule ``agents`` against ``requirements`` for ``days`` days and measure coverage."""
+    problem = build_problem(requirements, agents, config, grid, start=start, days=days)
+    schedule = solve(problem, solve_limits(config, time_limit), progress)
+    horizon = problem.index[:problem.horizon]
+    covered = requirements[requirements[F.INTERVAL_START].isin(horizon)]
+    cov = coverage(schedule.agent_intervals, covered)
+    return PlannedWeek(schedule, cov, summarize(covered, schedule, cov, grid.interval_minutes))
 
 
 def summarize(week_req: pd.DataFrame, schedule: Schedule, cov: pd.DataFrame,

@@ -96,11 +96,9 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     name = channel.name
     dates = grid.local_day(pd.DatetimeIndex(hist[F.INTERVAL_START]))
     per_day = hist.groupby(dates)[F.OFFERED]
-    expected_n = pd.Series(
-        {d: len(grid.intervals(d, 1)) for d in pd.unique(dates)}, dtype=float
-    )
-    complete = (per_day.count() == expected_n.reindex(per_day.count().index)) & (
-        per_day.size() == expected_n.reindex(per_day.size().index))
+    present, rows = per_day.count(), per_day.size()
+    expected = pd.Series([len(grid.intervals(d, 1)) for d in rows.index], index=rows.index)
+    complete = (present == expected) & (rows == expected)  # a day with a gap is not used
     actual = per_day.sum(min_count=1).where(complete)
     actual.index = pd.Index(actual.index)
     kinds = calendar.day_kinds(grid, actual.index)

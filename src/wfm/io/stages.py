@@ -27,7 +27,9 @@ def read_requirements(path: str | Path, config: Config, grid: Grid | None = None
                if c not in (F.INTERVAL_START, F.CHANNEL, F.SERVICE_LEVEL_DEFINITION)]
     df = _read_stage(Path(path), config, grid or Grid.from_config(config),
                      F.REQUIREMENTS_COLUMNS, numeric, nullable=(F.SERVICE_LEVEL, F.ASA_SECONDS,
-                                                                F.ABANDON_RATE, F.OCCUPANCY))
+                                                                F.ABANDON_RATE, F.OCCUPANCY),
+                     # descriptive only; files written before it existed still read
+                     optional=(F.SERVICE_LEVEL_DEFINITION,))
     for col in (F.AGENTS_REQUIRED, F.AGENTS_WITH_SHRINKAGE):
         frac = df[col] % 1 != 0
         if frac.any():
@@ -38,13 +40,17 @@ def read_requirements(path: str | Path, config: Config, grid: Grid | None = None
 
 
 def _read_stage(path: Path, config: Config, grid: Grid, columns: tuple[str, ...],
-                numeric: list[str], nullable: tuple[str, ...] = ()) -> pd.DataFrame:
+                numeric: list[str], nullable: tuple[str, ...] = (),
+                optional: tuple[str, ...] = ()) -> pd.DataFrame:
     if not path.exists():
         raise DataError(path, "file not found")
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
+    for col in optional:
+        if col not in raw.columns:
+            raw[col] = pd.NA
     missing = [c for c in columns if c not in raw.columns]
     if missing:
         raise DataError(path, f"missing column(s) {', '.join(missing)}")

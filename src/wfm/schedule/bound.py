@@ -31,10 +31,7 @@ def lp_lower_bound(problem: SchedulingProblem, time_limit_seconds: float = 30.0)
     lp.SetTimeLimit(int(time_limit_seconds * 1000))
     inf = lp.infinity()
     groups = sorted({a.skills for a in p.agents})
-    types: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    for a, agent in enumerate(p.agents):
-        types[agent.skills, agent.min_week_hours, agent.max_week_hours, p.allowed[a]].append(a)
-    reps = {members[0]: len(members) for members in types.values()}
+    reps = {members[0]: len(members) for members in p.twins}
     x = {(a, k): lp.NumVar(0, n, "") for a, n in reps.items() for k in p.allowed[a]}
     objective = lp.Objective()
     step = p.interval_minutes

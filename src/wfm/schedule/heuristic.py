@@ -92,12 +92,8 @@ def greedy_start(problem: SchedulingProblem) -> dict[int, list[int]]:
 
 def _order_twins(p: SchedulingProblem, chosen: dict[int, list[int]]) -> dict[int, list[int]]:
     """Interchangeable agents get their patterns in order of paid time, as the model demands."""
-    twins: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    for a, agent in enumerate(p.agents):
-        twins[agent.skills, agent.proficiency, agent.min_week_hours, agent.max_week_hours,
-              p.allowed[a]].append(a)
     out: dict[int, list[int]] = {}
-    for members in twins.values():
+    for members in p.twins:
         patterns = sorted((chosen.get(a, []) for a in members),
                           key=lambda ks: -sum(p.options[k].paid_minutes for k in ks))
         for a, ks in zip(members, patterns, strict=True):

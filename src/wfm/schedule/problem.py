@@ -75,6 +75,20 @@ class SchedulingProblem:
     weights: Weights
     interval_minutes: int
 
+    @property
+    def twins(self) -> tuple[tuple[int, ...], ...]:
+        """Classes of interchangeable agents (same skills, proficiency, contract and shifts).
+
+        Any schedule stays as good when such agents swap weeks, which the model's symmetry
+        breaking, the heuristics and the LP bound all rely on.
+        """
+        classes: dict[tuple[object, ...], list[int]] = {}
+        for a, agent in enumerate(self.agents):
+            key = (agent.skills, agent.proficiency, agent.min_week_hours, agent.max_week_hours,
+                   self.allowed[a])
+            classes.setdefault(key, []).append(a)
+        return tuple(tuple(members) for members in classes.values())
+
 
 def build_problem(
     requirements: pd.DataFrame,

@@ -141,11 +141,7 @@ def add_skill_coverage(m: ModelVars, p: SchedulingProblem) -> None:
 
 def add_symmetry_breaking(m: ModelVars, p: SchedulingProblem) -> None:
     """Agents with the same skills and contract are interchangeable: order them by paid time."""
-    twins: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    for a, agent in enumerate(p.agents):
-        twins[agent.skills, agent.proficiency, agent.min_week_hours,
-              agent.max_week_hours, p.allowed[a]].append(a)
-    for members in twins.values():
+    for members in p.twins:
         for a, b in itertools.pairwise(members):
             paid_a = sum(p.options[k].paid_minutes * m.shift[a, k] for k in p.allowed[a])
             paid_b = sum(p.options[k].paid_minutes * m.shift[b, k] for k in p.allowed[b])

@@ -252,7 +252,7 @@ def _live(
     is_open: npt.NDArray[np.bool_],
     interval_seconds: float,
 ) -> dict[str, npt.NDArray[np.generic]]:
-    """Voice (Erlang C, Erlang A abandonment) and chat (pooled N·c slots)."""
+    """Voice and chat (pooled N·c slots): every target at once, Erlang C or A (with patience)."""
     n = volume.size
     target = channel.target
     assert target.service_level is not None  # Config checks both for live channels
