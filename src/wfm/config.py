@@ -125,6 +125,7 @@ class Channel(_Model):
     max_occupancy: float = Field(default=0.85, gt=0, le=1)
     shrinkage: ShrinkageSpec = Field(default=0.0, validate_default=True)
     concurrency: int | None = Field(default=None, ge=1, le=10)
+    aht_by_concurrency: tuple[float, ...] | None = None
     aht_seconds: float | None = Field(default=None, gt=0)
     priority: float = Field(default=1.0, gt=0)
 
@@ -154,6 +155,13 @@ class Channel(_Model):
             raise ValueError("target.max_abandon needs patience_seconds (the Erlang A model)")
         if self.concurrency is not None and self.kind != "chat":
             raise ValueError(f"concurrency applies to chat channels only, not {self.kind}")
+        if self.aht_by_concurrency is not None:
+            if self.kind != "chat":
+                raise ValueError(f"aht_by_concurrency applies to chat channels only, not "
+                                 f"{self.kind}")
+            from wfm.staffing.chat import slowdown_factors  # staffing imports config
+
+            slowdown_factors(self.sessions_per_agent, self.aht_by_concurrency)
         if self.patience_seconds is not None and self.kind == "deferred":
             raise ValueError("patience_seconds applies to voice and chat channels only")
         if self.hours.always_closed:

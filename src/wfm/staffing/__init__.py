@@ -2,8 +2,8 @@
 
 :func:`requirements` turns a forecast frame into the requirements frame of DESIGN.md, one
 vectorised call per channel; :func:`requirements_for` does one channel. The queueing numerics are
-pure functions in :mod:`wfm.staffing.erlang` (voice, chat) and :mod:`wfm.staffing.deferred`
-(email, back office).
+pure functions in :mod:`wfm.staffing.erlang` and :mod:`wfm.staffing.erlang_a` (voice),
+:mod:`wfm.staffing.chat` (chat) and :mod:`wfm.staffing.deferred` (email, back office).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from wfm.frames import (
     SERVICE_LEVEL_DEFINITION,
     VOLUME,
 )
+from wfm.staffing.chat import chat_metrics
 from wfm.staffing.deferred import DeferredStaffing, deferred_staffing, evaluate_deferred
 from wfm.staffing.erlang import asa_seconds, erlang_b, erlang_c, occupancy, service_level
 from wfm.staffing.erlang_a import QueueMetrics, erlang_a_abandon_probability, erlang_a_metrics
@@ -45,6 +46,7 @@ __all__ = [
     "agents_for_target",
     "agents_for_targets",
     "asa_seconds",
+    "chat_metrics",
     "deferred_staffing",
     "erlang_a_abandon_probability",
     "erlang_a_metrics",
@@ -87,23 +89,24 @@ def requirements(forecast: pd.DataFrame, config: Config, grid: Grid | None = Non
         Exactly ``wfm.frames.REQUIREMENTS_COLUMNS``, one row per channel and interval, channels
         in config order and intervals in time order:
 
-        * ``agents_required`` (int): productive agents. Voice: the least ``N`` that meets
-          ``target.service_level`` within ``target.answer_seconds`` under Erlang C (M/M/N) with
-          ``A / N <= max_occupancy``. Chat: see :func:`requirements_for`. Deferred: one
-          constant level over the open intervals from the fluid backlog model of
-          :func:`~wfm.staffing.deferred.deferred_staffing`. Zero outside opening hours (the
-          forecast volume there is reported as is) and where no contact is forecast.
+        * ``agents_required`` (int): productive agents. Voice and chat: the least ``N`` that
+          meets every target of the channel at once (``service_level`` within
+          ``answer_seconds`` under ``target.definition``, ``max_asa_seconds``, ``max_abandon``)
+          and ``max_occupancy``, under Erlang C, or Erlang A when the channel has
+          ``patience_seconds``; chat as the pool of :func:`requirements_for`. Deferred: the
+          staffing of :func:`~wfm.staffing.deferred.deferred_staffing` (fluid backlog model).
+          Zero outside opening hours (the forecast volume there is reported as is) and where no
+          contact is forecast.
         * ``agents_with_shrinkage`` (int): ``⌈agents_required / (1 − shrinkage)⌉`` with the
           interval's shrinkage (:meth:`wfm.shrinkage.Shrinkage.at`).
-        * ``service_level``: the level achieved with ``agents_required``. For voice and chat it
-          is answered within T / offered under Erlang C ("abandons count against", DESIGN.md's
-          default; the other ACD definitions are to come). For deferred work it is the share of
-          the interval's items completed within ``within_hours``.
-        * ``asa_seconds``: Erlang C mean wait (live channels), mean time to completion
-          (deferred).
-        * ``abandon_rate``: Erlang A (M/M/N+M) abandonment probability at ``agents_required``
-          when the channel has ``patience_seconds``; NaN otherwise and for deferred work.
-        * ``occupancy``: handle time / staffed time.
+        * ``service_level``: the level achieved with ``agents_required`` under the definition
+          named in ``service_level_definition``. For deferred work it is the share of the
+          interval's items completed within ``within_hours`` (``share_within_hours``).
+        * ``asa_seconds``: mean wait of answered contacts (live channels), mean time to
+          completion (deferred).
+        * ``abandon_rate``: the abandonment probability at ``agents_required`` when the channel
+          has ``patience_seconds``; NaN otherwise and for deferred work.
+        * ``occupancy``: handle time / staffed time (chat: per slot).
 
         For voice and chat, ``service_level``, ``asa_seconds``, ``abandon_rate`` and
         ``occupancy`` are NaN where no agent is required (closed, or no volume). For deferred
@@ -164,15 +167,11 @@ def requirements_for(channel: Channel, forecast: pd.DataFrame, grid: Grid) -> pd
 
     Notes
     -----
-    Chat, as a first cut: an agent holding ``c = concurrency`` sessions is modelled as ``c``
-    servers of one pooled M/M/(N·c) queue, served with the forecast's *per-session* handle
-    time. A chat waits only when every slot of every agent is busy, which is what the pooled
-    queue says; the per-session AHT, measured while agents ran concurrent sessions, already
-    contains the slow-down that concurrency causes. What the model leaves out is that this
-    slow-down varies with how many sessions an agent actually holds (Tezcan & Zhang, "Routing
-    and staffing in customer service chat systems with impatient customers", *Operations
-    Research* 62(4), 2014). The agents are ``N = ⌈servers / c⌉`` for the least number of
-    servers meeting the target and occupancy cap; occupancy is per slot, ``A / (N·c)``.
+    Chat is the pool of :mod:`wfm.staffing.chat`: each agent holds up to ``concurrency`` chats
+    and, with ``aht_by_concurrency``, handles each more slowly the more it holds; the forecast's
+    AHT is then the time of a chat handled alone. Without ``aht_by_concurrency`` every chat
+    takes the forecast AHT (the per-session figure an ACD measures, slow-down included on
+    average), which makes the pool ``N·c`` identical servers. Occupancy is per slot.
     """
     frame = _checked(forecast, channel.name)
     index = pd.DatetimeIndex(frame[INTERVAL_START]).tz_convert(grid.timezone)
@@ -252,28 +251,28 @@ def _live(
     is_open: npt.NDArray[np.bool_],
     interval_seconds: float,
 ) -> dict[str, npt.NDArray[np.generic]]:
-    """Voice and chat (pooled N·c slots): every target at once, Erlang C or A (with patience)."""
+    """Voice and chat: every target at once, Erlang C or A (with patience), chat as a pool."""
     n = volume.size
     target = channel.target
     assert target.service_level is not None  # Config checks both for live channels
     assert target.answer_seconds is not None
-    per_agent = channel.sessions_per_agent
     active = is_open & (volume > 0)
     calls, handle = volume[active], aht[active]
     patience, definition = channel.patience_seconds, target.definition
     short = target.short_abandon_seconds
-    servers = agents_for_targets(
+    per_agent, slowdown = channel.sessions_per_agent, channel.aht_by_concurrency
+    agents = np.zeros(n, dtype=np.int64)
+    agents[active] = agents_for_targets(
         calls, handle, interval_seconds, service_level=target.service_level,
         answer_seconds=target.answer_seconds, max_asa_seconds=target.max_asa_seconds,
         max_abandon=target.max_abandon, max_occupancy=channel.max_occupancy,
         patience_seconds=patience, definition=definition, short_abandon_seconds=short,
+        concurrency=per_agent, aht_by_concurrency=slowdown,
     )
-    agents = np.zeros(n, dtype=np.int64)
-    agents[active] = -(-servers // per_agent)  # ceil: whole agents of c slots each
-    slots = agents[active] * per_agent
-    metrics = staffing_metrics(calls, handle, slots, interval_seconds, target.answer_seconds,
-                               patience_seconds=patience, definition=definition,
-                               short_abandon_seconds=short)
+    metrics = staffing_metrics(calls, handle, agents[active], interval_seconds,
+                               target.answer_seconds, patience_seconds=patience,
+                               definition=definition, short_abandon_seconds=short,
+                               concurrency=per_agent, aht_by_concurrency=slowdown)
     sl, asa, abandon, occ = _nan(n), _nan(n), _nan(n), _nan(n)
     sl[active] = metrics.service_level
     asa[active] = metrics.asa_seconds

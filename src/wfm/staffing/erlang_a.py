@@ -276,6 +276,72 @@ def _within(t: FloatArray, log_a: FloatArray, a: FloatArray, s: FloatArray, thet
     return log_d, log_r, log_m
 
 
+
+@dataclass(frozen=True, eq=False)
+class Delay:
+    """What callers who reach a busy system experience; arrays of one row per interval.
+
+    ``p_wait``, ``abandon`` (probability), ``asa`` (mean wait of answered calls, seconds),
+    ``answered`` (probability), ``answered_within`` / ``abandoned_within`` at ``T``,
+    ``short`` (abandoned within ``S``) and ``log_r``, ``log Σ_{j≥1} π_{N+j}/π_N`` (the queue).
+    """
+
+    p_wait: FloatArray
+    abandon: FloatArray
+    asa: FloatArray
+    answered: FloatArray
+    answered_within: FloatArray
+    abandoned_within: FloatArray
+    short: FloatArray
+    log_r: FloatArray
+
+
+def delay_metrics(lam: FloatArray, n_mu: FloatArray, theta: FloatArray, log_inv_b: FloatArray,
+                  answer: FloatArray, short: FloatArray) -> Delay:
+    """Erlang A's metrics from the two halves of its birth–death chain, for rows with calls.
+
+    ``lam`` is the arrival rate, ``n_mu`` the service rate while every server is busy, ``theta``
+    the abandonment rate, ``log_inv_b = log Σ_{k≤N} π_k/π_N`` the chain below the busy state.
+    Above it the chain is the queue of the module docstring, which depends on ``n_mu`` and
+    ``theta`` alone; below it, any chain will do. Erlang A passes Erlang B's ``1/B``; chat
+    (:mod:`wfm.staffing.chat`) passes its state-dependent pool of agents.
+    """
+    log_a = np.log(lam) - np.log(theta)
+    a, s = lam / theta, n_mu / theta
+    log_r, log_m, log_rh = _queue_sums(log_a, s, harmonic=True)
+    log_zn = np.logaddexp(log_inv_b, log_r)
+    log_na = np.log(n_mu) - np.log(lam)  # log(s/a) = log(N/A)
+    no_wait = np.exp(log_inv_b - log_zn) * -np.expm1(-log_inv_b)
+    waited_answered = np.exp(log_na + log_r - log_zn)
+    answered = no_wait + waited_answered
+    abandon = np.exp(log_m - log_a - log_zn)
+
+    def within(t: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """``P(answered ≤ t)`` and ``P(abandoned ≤ t)``."""
+        ans, ab = no_wait.copy(), np.zeros(lam.size)
+        later = np.flatnonzero(t > 0)  # at t = 0: answered at once, nobody abandoned yet
+        if later.size:
+            log_d, log_rq, log_mq = _within(t[later], log_a[later], a[later], s[later],
+                                            theta[later], n_mu[later])
+            ans[later] += waited_answered[later] * -np.expm1(
+                np.minimum(log_d + log_rq - log_r[later], 0.0))
+            ab[later] = abandon[later] * -np.expm1(
+                np.minimum(log_d + log_mq - log_m[later], 0.0))
+        return ans, ab
+
+    ans_t, ab_t = within(answer)
+    return Delay(
+        p_wait=np.exp(np.logaddexp(0.0, log_r) - log_zn),
+        abandon=abandon,
+        asa=np.exp(log_na - np.log(theta) + log_rh - log_zn) / answered,
+        answered=answered,
+        answered_within=ans_t,
+        abandoned_within=ab_t,
+        short=within(short)[1],
+        log_r=log_r,
+    )
+
+
 def erlang_a_metrics(
     calls: npt.ArrayLike,
     aht_seconds: npt.ArrayLike,
@@ -354,36 +420,11 @@ def erlang_a_metrics(
     if k.size:
         lam = vol[k] / interval[k]
         traffic = lam * aht[k]
-        th, nk = theta[k], n[k]
-        log_a = np.log(lam) - np.log(th)
-        a, s, n_mu = lam / th, nk / (aht[k] * th), nk / aht[k]
-        log_inv_b = -log_erlang_b(traffic, n_int[k])
-        log_r, log_m, log_rh = _queue_sums(log_a, s, harmonic=True)
-        log_zn = np.logaddexp(log_inv_b, log_r)
-        log_na = np.log(nk) - np.log(traffic)  # log(s/a) = log(N/A)
-        no_wait = np.exp(log_inv_b - log_zn) * -np.expm1(-log_inv_b)
-        waited_answered = np.exp(log_na + log_r - log_zn)
-        answered = no_wait + waited_answered
-        p_wait[k] = np.exp(np.logaddexp(0.0, log_r) - log_zn)
-        abandon[k] = np.exp(log_m - log_a - log_zn)
-        asa[k] = np.exp(log_na - np.log(th) + log_rh - log_zn) / answered
-        occ[k] = np.minimum(traffic * answered / nk, 1.0)
-
-        def within(t: FloatArray) -> tuple[FloatArray, FloatArray]:
-            """``P(answered ≤ t)`` and ``P(abandoned ≤ t)`` for the rows ``k``."""
-            ans, ab = no_wait.copy(), np.zeros(k.size)
-            later = np.flatnonzero(t > 0)  # at t = 0: answered at once, nobody abandoned yet
-            if later.size:
-                log_d, log_rq, log_mq = _within(t[later], log_a[later], a[later], s[later],
-                                                th[later], n_mu[later])
-                ans[later] += waited_answered[later] * -np.expm1(
-                    np.minimum(log_d + log_rq - log_r[later], 0.0))
-                ab[later] = abandon[k[later]] * -np.expm1(
-                    np.minimum(log_d + log_mq - log_m[later], 0.0))
-            return ans, ab
-
-        ans_t[k], ab_t[k] = within(answer[k])
-        ab_s[k] = within(short[k])[1]
+        delay = delay_metrics(lam, n[k] / aht[k], theta[k], -log_erlang_b(traffic, n_int[k]),
+                              answer[k], short[k])
+        p_wait[k], abandon[k], asa[k] = delay.p_wait, delay.abandon, delay.asa
+        ans_t[k], ab_t[k], ab_s[k] = delay.answered_within, delay.abandoned_within, delay.short
+        occ[k] = np.minimum(traffic * delay.answered / n[k], 1.0)
 
     def out(v: FloatArray) -> FloatArray:
         return np.clip(v, 0.0, 1.0).reshape(shape) + 0.0  # + 0.0 turns -0.0 into 0.0

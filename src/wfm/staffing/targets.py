@@ -13,11 +13,12 @@ given (:mod:`wfm.staffing.erlang`), Erlang A otherwise (:mod:`wfm.staffing.erlan
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from wfm.staffing.chat import chat_metrics, slowdown_factors
 from wfm.staffing.erlang import (
     _TOL,
     BoolArray,
@@ -103,6 +104,8 @@ def staffing_metrics(
     *,
     definition: ServiceLevelDefinition = "count_against",
     short_abandon_seconds: npt.ArrayLike = 0.0,
+    concurrency: int = 1,
+    aht_by_concurrency: Sequence[float] | None = None,
 ) -> QueueMetrics:
     """Service level, ASA, abandonment and occupancy achieved by a given staffing.
 
@@ -125,6 +128,12 @@ def staffing_metrics(
         Service-level definition (:func:`~wfm.staffing.erlang_a.service_level_by_definition`).
     short_abandon_seconds : array_like, default 0
         Abandons within this many seconds are excluded from offered calls.
+    concurrency : int, default 1
+        Contacts an agent holds at once (chat); above 1, or with ``aht_by_concurrency``, the
+        chat pool of :func:`~wfm.staffing.chat.chat_metrics` (``aht_seconds`` is then the
+        handle time of a chat handled alone, and occupancy is per slot).
+    aht_by_concurrency : sequence of float, optional
+        Chat handle time per level ``1..concurrency`` (only ratios count).
 
     Returns
     -------
@@ -141,6 +150,10 @@ def staffing_metrics(
         np.asarray(calls, dtype=float), np.asarray(aht_seconds, dtype=float), _agents(agents),
         np.asarray(interval_seconds, dtype=float), np.asarray(answer_seconds, dtype=float))
     aht = np.where(vol > 0, aht, 1.0)  # any handle time will do where nothing is offered
+    if concurrency != 1 or aht_by_concurrency is not None:
+        return chat_metrics(vol, aht, n, interval, answer, concurrency, aht_by_concurrency,
+                            patience_seconds, definition=definition,
+                            short_abandon_seconds=short_abandon_seconds)
     if patience_seconds is not None:
         return erlang_a_metrics(vol, aht, patience_seconds, n, interval, answer,
                                 definition=definition, short_abandon_seconds=short_abandon_seconds)
@@ -190,7 +203,8 @@ def _bisect(feasible: Callable[[IntArray, IntArray], BoolArray], lo: IntArray, h
 def _staff(calls: npt.ArrayLike, aht_seconds: npt.ArrayLike, interval_seconds: npt.ArrayLike,
            traffic: npt.ArrayLike | None, *, answer_seconds: npt.ArrayLike | None,
            patience_seconds: npt.ArrayLike | None, definition: ServiceLevelDefinition,
-           short_abandon_seconds: npt.ArrayLike, **targets: npt.ArrayLike | None
+           short_abandon_seconds: npt.ArrayLike, concurrency: int = 1,
+           aht_by_concurrency: Sequence[float] | None = None, **targets: npt.ArrayLike | None
            ) -> tuple[IntArray, FloatArray]:
     """Integer and fractional requirements; ``traffic`` overrides ``calls·AHT/interval``."""
 
@@ -213,7 +227,16 @@ def _staff(calls: npt.ArrayLike, aht_seconds: npt.ArrayLike, interval_seconds: n
     answer = np.nan_to_num(answer)  # unused without a service-level target
     goals = dict(zip(given, goal_rows, strict=True))
 
+    pooled = concurrency != 1 or aht_by_concurrency is not None
+    # agents' throughput at full concurrency, in units of one chat handled alone (1 for voice)
+    full_rate = concurrency / slowdown_factors(concurrency, aht_by_concurrency)[-1]
+
     def metrics(rows: IntArray, n: IntArray) -> QueueMetrics:
+        if pooled:
+            return chat_metrics(vol[rows], aht[rows], n, interval[rows], answer[rows],
+                                concurrency, aht_by_concurrency,
+                                None if patience_seconds is None else patience[rows],
+                                definition=definition, short_abandon_seconds=short[rows])
         if patience_seconds is None:
             return _erlang_c_metrics(a[rows], n, aht[rows], answer[rows], definition)
         return erlang_a_metrics(vol[rows], aht[rows], patience[rows], n, interval[rows],
@@ -225,13 +248,15 @@ def _staff(calls: npt.ArrayLike, aht_seconds: npt.ArrayLike, interval_seconds: n
         return np.logical_and.reduce(met)
 
     cap = goals.get("max_occupancy", np.ones_like(a))
-    if patience_seconds is None:  # Erlang C needs N > A, and N >= A / cap
-        lo = np.maximum(np.floor(a), np.ceil(a / cap * (1 - _TOL)) - 1).astype(np.int64)
+    full = a / full_rate  # agents whose full-concurrency throughput equals the load
+    if patience_seconds is None:  # Erlang C needs N > full, and N >= A / (c·cap)
+        lo = np.maximum(np.floor(full),
+                        np.ceil(a / (concurrency * cap) * (1 - _TOL)) - 1).astype(np.int64)
     else:  # no agent at all never counts as meeting a target
         lo = np.zeros(busy.size, dtype=np.int64)
-    root = np.sqrt(a)
-    hi = np.maximum(lo + 1, np.ceil(a + 2 * root) + 1).astype(np.int64)
-    ceiling = np.maximum(hi, np.ceil(a / cap + 100 * root) + 1000).astype(np.int64)
+    root = np.sqrt(full)
+    hi = np.maximum(lo + 1, np.ceil(full + 2 * root) + 1).astype(np.int64)
+    ceiling = np.maximum(hi, np.ceil(full / cap + 100 * root) + 1000).astype(np.int64)
     n = _bisect(feasible, lo, hi, ceiling)
 
     # fractional: interpolate each target that N - 1 misses between N - 1 and N
@@ -243,8 +268,8 @@ def _staff(calls: npt.ArrayLike, aht_seconds: npt.ArrayLike, interval_seconds: n
             share = np.clip((goal - v0) / (v1 - v0), 0.0, 1.0)  # non-finite: handled next line
         share = np.where(np.isfinite(v0) & np.isfinite(share), share, 1.0)
         frac = np.where(met0, frac, np.maximum(frac, n - 1 + share))
-    if patience_seconds is None:  # N - 1 may fail on stability alone: the need is then A
-        frac = np.maximum(frac, a)
+    if patience_seconds is None:  # N - 1 may fail on stability alone: the need is then `full`
+        frac = np.maximum(frac, full)
     frac = np.where(np.isfinite(frac), frac, n)
     agents, fractional = np.zeros(arrays[0].size, dtype=np.int64), np.zeros(arrays[0].size)
     agents[busy], fractional[busy] = n, frac
@@ -264,6 +289,8 @@ def agents_for_targets(
     patience_seconds: npt.ArrayLike | None = None,
     definition: ServiceLevelDefinition = "count_against",
     short_abandon_seconds: npt.ArrayLike = 0.0,
+    concurrency: int = 1,
+    aht_by_concurrency: Sequence[float] | None = None,
 ) -> IntArray:
     """Fewest agents per interval that meet every given target at once.
 
@@ -286,18 +313,26 @@ def agents_for_targets(
         Service-level definition (:func:`~wfm.staffing.erlang_a.service_level_by_definition`).
     short_abandon_seconds : array_like, default 0
         Abandons within this many seconds are excluded from offered calls.
+    concurrency : int, default 1
+        Chats an agent holds at once; with it (or ``aht_by_concurrency``) ``N`` counts agents
+        of the chat pool of :func:`~wfm.staffing.chat.chat_metrics`, ``aht_seconds`` is the
+        handle time of a chat handled alone and occupancy is per slot.
+    aht_by_concurrency : sequence of float, optional
+        Chat handle time per level ``1..concurrency`` (only ratios count).
 
     Returns
     -------
     ndarray of int64
         The least ``N`` meeting all targets; 0 where ``calls = 0``. Erlang C also needs
-        ``N > A``, Erlang A at least one agent.
+        ``N > A`` (for chat, the full pool's throughput above the load), Erlang A at least one
+        agent.
 
     Raises
     ------
     ValueError
-        Invalid inputs (:func:`validate_staffing_inputs`), no target, or no ``N`` up to
-        ``A / max_occupancy + 100·√A + 1000`` meets the targets.
+        Invalid inputs (:func:`validate_staffing_inputs`, :func:`~wfm.staffing.chat.
+        slowdown_factors`), no target, or no ``N`` up to ``A / max_occupancy + 100·√A + 1000``
+        meets the targets.
 
     Notes
     -----
@@ -312,7 +347,8 @@ def agents_for_targets(
                   answer_seconds=answer_seconds, max_asa_seconds=max_asa_seconds,
                   max_abandon=max_abandon, max_occupancy=max_occupancy,
                   patience_seconds=patience_seconds, definition=definition,
-                  short_abandon_seconds=short_abandon_seconds)[0]
+                  short_abandon_seconds=short_abandon_seconds, concurrency=concurrency,
+                  aht_by_concurrency=aht_by_concurrency)[0]
 
 
 def fractional_agents_for_targets(
@@ -328,6 +364,8 @@ def fractional_agents_for_targets(
     patience_seconds: npt.ArrayLike | None = None,
     definition: ServiceLevelDefinition = "count_against",
     short_abandon_seconds: npt.ArrayLike = 0.0,
+    concurrency: int = 1,
+    aht_by_concurrency: Sequence[float] | None = None,
 ) -> FloatArray:
     """The requirement of :func:`agents_for_targets` before rounding up (same parameters).
 
@@ -335,14 +373,16 @@ def fractional_agents_for_targets(
     interpolated linearly between ``N − 1`` and ``N``; the largest crossing point is the
     requirement, in ``[N − 1, N]``. Where the metric is not finite at ``N − 1`` (ASA of an
     unstable Erlang C queue) the whole step counts; under Erlang C the requirement is at least
-    the load ``A``. 0 where ``calls = 0``. Planners sum fractional needs across queues before
-    rounding: ten queues needing 3.1 agents each need 31, not 40.
+    the load ``A`` (for chat, the agents whose full-concurrency throughput equals the load).
+    0 where ``calls = 0``. Planners sum fractional needs across queues before rounding: ten
+    queues needing 3.1 agents each need 31, not 40.
     """
     return _staff(calls, aht_seconds, interval_seconds, None, service_level=service_level,
                   answer_seconds=answer_seconds, max_asa_seconds=max_asa_seconds,
                   max_abandon=max_abandon, max_occupancy=max_occupancy,
                   patience_seconds=patience_seconds, definition=definition,
-                  short_abandon_seconds=short_abandon_seconds)[1]
+                  short_abandon_seconds=short_abandon_seconds, concurrency=concurrency,
+                  aht_by_concurrency=aht_by_concurrency)[1]
 
 
 def agents_for_target(
