@@ -63,6 +63,23 @@ def test_validate_accepts_the_example() -> None:
 
     assert result.exit_code == 0, result.output
     assert "OK" in result.output
+    assert "213,696 rows" in result.output  # the sample history is read and summarised
+
+
+def test_validate_estimates_patience_from_waits(tmp_path: Path) -> None:
+    index = pd.date_range("2026-12-07 08:00", periods=8, freq="15min", tz="Europe/Berlin")
+    history = pd.DataFrame({F.INTERVAL_START: [t.isoformat() for t in index], F.CHANNEL: "voice",
+                            F.OFFERED: 100, F.HANDLED: 90, F.ABANDONED: 10,
+                            F.AHT_SECONDS: 300.0, F.WAIT_SECONDS: 1500.0})
+    path = tmp_path / "history.csv"
+    history.to_csv(path, index=False)
+
+    result = CliRunner().invoke(cli, ["validate", "--config", str(EXAMPLE), "--history",
+                                      str(path)], env={"COLUMNS": "120"})
+
+    assert result.exit_code == 0, result.output
+    assert "150 (121–189)" in result.output  # 12,000 s waited / 80 abandons, Garwood 95 %
+    assert "10.0%" in result.output
 
 
 def test_unknown_config_key_is_one_error_line_naming_the_key_path(tmp_path: Path) -> None:

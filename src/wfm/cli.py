@@ -145,20 +145,53 @@ def sample(out_dir: Path, seed: int, start: dt.date, weeks: int, config_path: Pa
 
 @cli.command()
 @config_option
-def validate(config_path: Path) -> None:
-    """Check a config (and the roster it names) without doing any work.
+@click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="history.csv to check [default: the config's 'history', if any].")
+def validate(config_path: Path, history_path: Path | None) -> None:
+    """Check a config, its roster and its history, and show what the history says.
+
+    Reads the history (the config's 'history' or --history) as every other command does, so
+    its problems are reported here first, and prints per channel the intervals, gaps, volume,
+    abandon rate, AHT and the patience the abandons imply (abandons ÷ total waiting time,
+    with its 95 % interval; needs a 'wait_seconds' column) beside the configured
+    patience_seconds.
 
     \b
     Example:
       wfm validate --config configs/example.yaml
     """
+    from wfm.io.history import read_history
     from wfm.io.roster import read_roster
+    from wfm.staffing.estimate import estimate_parameters
 
     config = load_config(config_path)
     agents = read_roster(config.roster, config) if config.roster else ()
     out.print(f"{config_path}: OK — {len(config.channels)} channels "
               f"({', '.join(config.channels)}), {len(agents)} agents, "
               f"{config.site.interval_minutes}-minute intervals, {config.site.timezone}")
+    path = history_path or config.history
+    if path is None:
+        return
+    with err.status("reading history…"):
+        history, report = read_history(path, config)
+    first, last = report.first_interval, report.last_interval
+    span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if first is not None and last is not None else ""
+    table = Table(title=f"{path}: {report.rows:,} rows, {span}")
+    for col in ("channel", "intervals", "gaps", "offered", "aband.", "AHT s",
+                "patience s (95 %)", "config"):
+        table.add_column(col, justify="left" if col == "channel" else "right")
+    gaps = report.gaps.groupby(F.CHANNEL).size() if report.gap_count else pd.Series(dtype=int)
+    for row in estimate_parameters(history).to_dict("records"):
+        name = str(row["channel"])
+        estimated = _number(row["patience_seconds"], ",.0f")
+        if estimated != "–":
+            estimated += (f" ({_number(row['patience_lo95'], ',.0f')}–"
+                          f"{_number(row['patience_hi95'], ',.0f')})")
+        table.add_row(name, f"{row['intervals']:,}", f"{int(gaps.get(name, 0)):,}",
+                      _number(row["offered"], ",.0f"), _number(row["abandon_rate"], ".1%"),
+                      _number(row["aht_seconds"], ",.0f"), estimated,
+                      _number(config.channels[name].patience_seconds, ",.0f"))
+    out.print(table)
 
 
 @cli.command()
@@ -324,6 +357,11 @@ def _print_summary(summary: pd.DataFrame, schedule: Any, title: str) -> None:
     out.print("gap % = required agent-hours left uncovered; over % = agent-hours beyond them")
     out.print(f"schedule: {schedule.status.lower()}, objective {schedule.objective:,.0f}, "
               f"lower bound {schedule.lower_bound:,.0f} ({schedule.gap:.1%} from the bound)")
+
+
+def _number(value: float | None, spec: str) -> str:
+    """``value`` formatted with ``spec``, or a dash when it is missing."""
+    return "–" if value is None or pd.isna(value) else format(value, spec)
 
 
 def _required(value: Path | None, key: str, option: str | None) -> Path:

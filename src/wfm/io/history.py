@@ -13,7 +13,8 @@ missing channel name                        error naming the rows
 time stamp without UTC offset               read as site-local wall time; a time that DST
                                             makes ambiguous or non-existent is an error
 time stamp not on the interval grid         error naming the rows
-count not a number, or negative             error naming the rows and column
+count, AHT or wait not a number, or         error naming the rows and column
+negative
 channel not in the config                   rows dropped, with a warning
 identical duplicate rows                    one kept, with a warning
 conflicting duplicates (same interval and   error naming the rows
@@ -40,7 +41,7 @@ from wfm.config import Config
 from wfm.errors import DataError, WfmWarning, format_rows
 from wfm.timegrid import Grid
 
-_COUNT_COLUMNS = (F.OFFERED, F.HANDLED, F.ABANDONED)
+_TOTALS = (F.OFFERED, F.HANDLED, F.ABANDONED, F.WAIT_SECONDS)  # zero where closed and missing
 _OFFSET = r"(?:[+-]\d{2}:?\d{2}|Z)$"
 
 
@@ -72,9 +73,11 @@ def read_history(path: str | Path, config: Config, grid: Grid | None = None) -> 
     Returns
     -------
     history : DataFrame
-        Columns ``interval_start, channel, offered, handled, abandoned, aht_seconds``; one row
-        per configured channel and grid interval from the first to the last day in the file.
-        Gaps inside opening hours are NaN; closed intervals without rows are zero.
+        Columns ``interval_start, channel, offered, handled, abandoned, aht_seconds,
+        wait_seconds`` (the optional ones NaN when the file lacks them; ``wait_seconds`` is the
+        total time the interval's contacts waited, answered or abandoned); one row per
+        configured channel and grid interval from the first to the last day in the file. Gaps
+        inside opening hours are NaN; closed intervals without rows are zero.
     report : DataReport
         Counts of what was dropped, repaired or missing.
 
@@ -104,7 +107,7 @@ def read_history(path: str | Path, config: Config, grid: Grid | None = None) -> 
         raise DataError(path, "missing channel name", rows=row_no[blank].tolist(),
                         column=F.CHANNEL)
     df[F.INTERVAL_START] = _parse_times(raw[F.INTERVAL_START], grid, path, row_no)
-    for col in (*_COUNT_COLUMNS, F.AHT_SECONDS):
+    for col in (*_TOTALS, F.AHT_SECONDS):
         if col in raw.columns:
             df[col] = _parse_numbers(raw[col], col, path, row_no)
         else:
@@ -274,7 +277,7 @@ def _on_grid(
         missing = full[F.OFFERED].isna().to_numpy()
         is_open = grid.open_mask(config.channels[name].hours, grid_index)
         closed_missing = missing & ~is_open
-        for col in _COUNT_COLUMNS:
+        for col in _TOTALS:
             full.loc[closed_missing, col] = 0.0
         full[F.CHANNEL] = name
         gap_idx = grid_index[missing & is_open]

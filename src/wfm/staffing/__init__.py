@@ -32,6 +32,7 @@ from wfm.staffing.chat import chat_metrics
 from wfm.staffing.deferred import DeferredStaffing, deferred_staffing, evaluate_deferred
 from wfm.staffing.erlang import asa_seconds, erlang_b, erlang_c, occupancy, service_level
 from wfm.staffing.erlang_a import QueueMetrics, erlang_a_abandon_probability, erlang_a_metrics
+from wfm.staffing.estimate import estimate_parameters, estimate_patience
 from wfm.staffing.targets import (
     agents_for_target,
     agents_for_targets,
@@ -52,6 +53,8 @@ __all__ = [
     "erlang_a_metrics",
     "erlang_b",
     "erlang_c",
+    "estimate_parameters",
+    "estimate_patience",
     "evaluate_deferred",
     "fractional_agents_for_targets",
     "occupancy",
