@@ -216,9 +216,10 @@ def history_frames(draw: st.DrawFn) -> pd.DataFrame:
             handled = draw(st.integers(0, offered))
             abandoned = draw(st.integers(0, offered - handled))
             aht = draw(st.none() | st.integers(10, 36000).map(lambda x: x / 10))
-            rows.append((t, channel, offered, handled, abandoned, aht))
+            wait = draw(st.none() | st.integers(0, 999_999).map(float))  # %.6g: six digits
+            rows.append((t, channel, offered, handled, abandoned, aht, wait))
     df = pd.DataFrame(rows, columns=list(F.HISTORY_COLUMNS))
-    return df.astype(dict.fromkeys((F.OFFERED, F.HANDLED, F.ABANDONED, F.AHT_SECONDS), float))
+    return df.astype(dict.fromkeys(F.HISTORY_COLUMNS[2:], float))
 
 
 @settings(max_examples=25, deadline=None)
@@ -230,5 +231,5 @@ def test_history_written_and_read_back_is_unchanged(df: pd.DataFrame) -> None:
     assert report.gap_count == 0
     assert back[F.INTERVAL_START].tolist() == df[F.INTERVAL_START].tolist()
     assert back[F.CHANNEL].tolist() == df[F.CHANNEL].tolist()
-    for col in (F.OFFERED, F.HANDLED, F.ABANDONED, F.AHT_SECONDS):
+    for col in F.HISTORY_COLUMNS[2:]:
         np.testing.assert_allclose(back[col], df[col], rtol=1e-12, atol=0, err_msg=col)

@@ -164,12 +164,26 @@ def test_chat_needs_fewer_agents_with_concurrency_two(config: Config, grid: Grid
     assert (two_each >= np.ceil(one_each / 2)).all()
 
 
-def test_deferred_staffs_one_level_while_open(result: pd.DataFrame, config: Config,
-                                              grid: Grid) -> None:
+def test_deferred_meets_the_share_with_no_more_than_a_constant_level(
+        result: pd.DataFrame, config: Config, grid: Grid) -> None:
     part = rows(result, "email")
     is_open = grid.open_mask(config.channels["email"].hours,
                              pd.DatetimeIndex(part["interval_start"]))
-    assert part.loc[is_open, "agents_required"].nunique() == 1
+    # the items judged (deadline inside the horizon) all have open time before their deadline
+    arrivals = part["volume"].to_numpy()
+    judged = part["service_level"].notna().to_numpy()
+    share = (part.loc[judged, "service_level"] * arrivals[judged]).sum() / arrivals[judged].sum()
+    assert share >= 0.90 - 1e-9
+    # ... and no more agent-intervals than the least constant level that carries all the work
+    # and meets the same share
+    aht = part["aht_seconds"].to_numpy()
+    floor = math.ceil((arrivals * aht).sum() / (0.85 * 900.0 * is_open.sum()))
+    for level in range(floor, int(part["agents_required"].max()) + 1):
+        sl, _, _ = evaluate_deferred(arrivals, aht, np.where(is_open, level, 0), 900.0, 24.0,
+                                     0.85)
+        if np.nansum(sl * arrivals * judged) / arrivals[judged].sum() >= 0.90 - 1e-9:
+            break
+    assert part["agents_required"].sum() <= level * is_open.sum()
     assert part["abandon_rate"].isna().all()
     assert (part.loc[is_open, "occupancy"] <= config.channels["email"].max_occupancy + 1e-9).all()
     judged = part["service_level"].dropna()
@@ -235,7 +249,8 @@ HOUR = 3600.0
 def test_deferred_tiny_case_by_hand(share: float, max_occupancy: float, agents: int,
                                     service: float) -> None:
     plan = deferred_staffing([30, 0, 0, 0], 360.0, [True] * 4, HOUR, 1.0, share, max_occupancy)
-    assert plan.agents.tolist() == [agents] * 4
+    # `agents` is the least constant level; the plan may vary but never needs more
+    assert plan.agents.sum() <= 4 * agents
     assert_allclose(plan.service_level[0], service, rtol=1e-9)
     assert np.isnan(plan.service_level[1:]).all()
     assert plan.target_met
@@ -254,7 +269,7 @@ def test_deferred_is_unstaffed_while_closed() -> None:
     is_open = np.array([False, True, True, False, True, False])
     plan = deferred_staffing([5, 5, 5, 5, 5, 5], 600.0, is_open, HOUR, 3.0, 0.9)
     assert (plan.agents[~is_open] == 0).all()
-    assert (plan.agents[is_open] == plan.agents[is_open][0]).all()
+    assert plan.target_met
     assert np.isnan(plan.occupancy[~is_open]).all()
     never = deferred_staffing([5, 5], 600.0, [False, False], HOUR, 3.0, 0.9)
     assert never.agents.tolist() == [0, 0]

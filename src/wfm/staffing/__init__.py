@@ -300,7 +300,7 @@ def _deferred(
     is_open: npt.NDArray[np.bool_],
     interval_seconds: float,
 ) -> dict[str, npt.NDArray[np.generic]]:
-    """Email and back office: one constant level over the open intervals (fluid backlog)."""
+    """Email and back office: the smooth plan of the fluid backlog model, staffed while open."""
     target = channel.target
     assert target.within_hours is not None  # Config checks both for deferred channels
     assert target.share is not None
