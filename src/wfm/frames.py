@@ -20,6 +20,17 @@ HISTORY_REQUIRED = (INTERVAL_START, CHANNEL, OFFERED)
 HISTORY_OPTIONAL = (HANDLED, ABANDONED, AHT_SECONDS, WAIT_SECONDS)
 HISTORY_COLUMNS = HISTORY_REQUIRED + HISTORY_OPTIONAL
 
+# call-level records, as wfm.io.calls reads them from an ACD log (one row per contact offered
+# to a queue): when it was offered, to which channel, how it ended, how long it waited (to its
+# answer or its abandon), how long it was handled and by whom
+ARRIVAL = "arrival"  # tz-aware, site time zone
+OUTCOME = "outcome"  # ANSWERED or ABANDONED
+HANDLE_SECONDS = "handle_seconds"  # NaN unless answered
+AGENT = "agent"  # agent id (string), NA when unknown or not answered
+ANSWERED = "answered"
+ABANDONED_OUTCOME = "abandoned"
+CALL_COLUMNS = (ARRIVAL, CHANNEL, OUTCOME, WAIT_SECONDS, HANDLE_SECONDS, AGENT)
+
 # forecast.csv
 VOLUME = "volume"
 MODEL = "model"
