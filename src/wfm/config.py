@@ -279,6 +279,60 @@ class SolverSettings(_Model):
     seed: int = Field(default=0, ge=0)
 
 
+class CallColumns(_Model):
+    """Which column of a call log holds each field of a call (:mod:`wfm.io.calls`).
+
+    ``arrival`` is when the contact was offered to the queue (or straight to an agent): a full
+    time stamp, or a time of day when ``date`` names the date column. ``entered`` is an
+    earlier time of day of the same record (e.g. IVR entry) that anchors ``date``: times of day
+    before it are on the next day. A duration is a column of seconds, or the difference of a
+    start and an end column (``queue_exit`` for the wait, ``service_start`` and
+    ``service_end`` for the handle time). ``queue_start``, when given, tells abandons in the
+    queue from hang-ups before it: an abandoned contact with an empty ``queue_start`` never
+    reached the queue and is not offered.
+    """
+
+    arrival: str
+    channel: str
+    outcome: str
+    date: str | None = None
+    entered: str | None = None
+    queue_start: str | None = None
+    queue_exit: str | None = None
+    wait_seconds: str | None = None
+    service_start: str | None = None
+    service_end: str | None = None
+    handle_seconds: str | None = None
+    agent: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> CallColumns:
+        if self.entered is not None and self.date is None:
+            raise ValueError("entered needs date (it anchors times of day on a date column)")
+        if self.handle_seconds is None and (self.service_start is None) != (
+                self.service_end is None):
+            raise ValueError("give handle_seconds, or both service_start and service_end")
+        return self
+
+
+class CallLog(_Model):
+    """How to read a call-level ACD log (``wfm import --calls``, ``wfm calibrate``)."""
+
+    columns: CallColumns
+    outcomes: dict[str, Literal["answered", "abandoned", "ignore"]] = Field(min_length=1)
+    date_format: str | None = None
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    empty_values: tuple[str, ...] = ()
+    max_bad_share: float = Field(default=0.01, ge=0, le=1)
+
+
+class Acd(_Model):
+    """What the site's ACD calls its queues, and how its call log is laid out."""
+
+    queues: dict[str, str] = {}
+    calls: CallLog | None = None
+
+
 class Config(_Model):
     """A whole site: everything ``wfm`` needs besides the data files."""
 
@@ -291,6 +345,7 @@ class Config(_Model):
     rules: Rules = Rules()
     forecast: ForecastSettings = ForecastSettings()
     solver: SolverSettings = SolverSettings()
+    acd: Acd = Acd()
     _source: Path | None = PrivateAttr(default=None)
 
     @property
@@ -329,6 +384,13 @@ class Config(_Model):
                     )
             if group in self.channels and tuple(members) != (group,):
                 raise _KeyedError(f"skills.{group}", f"'{group}' is already a channel name")
+        for queue, channel in self.acd.queues.items():
+            if channel not in self.channels:
+                raise _KeyedError(
+                    f"acd.queues.{queue}",
+                    f"'{channel}' is not a channel{_hint(channel, self.channels)} "
+                    f"(channels: {', '.join(self.channels)})",
+                )
         step = self.site.interval_minutes
         for name, ch in self.channels.items():
             for day_ranges in (*ch.hours.week, ch.hours.holiday or ()):

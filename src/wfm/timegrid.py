@@ -65,6 +65,19 @@ class Grid:
         d1 = last.tz_convert(self.timezone).date()
         return self.intervals(d0, (d1 - d0).days + 1)
 
+    def floor(self, stamps: pd.Series) -> pd.Series:
+        """The start of the interval each time stamp falls in (tz-aware, site time zone).
+
+        Intervals are cut on local wall time, so they line up with :meth:`intervals` for any
+        UTC offset, half-hour ones included; across a DST change each stamp keeps its own
+        offset, so the repeated hour's intervals stay apart.
+        """
+        local = stamps.dt.tz_convert(self.timezone)
+        wall = local.dt.tz_localize(None)
+        offset = wall - local.dt.tz_convert("UTC").dt.tz_localize(None)
+        start = (wall.dt.floor(self.freq) - offset).dt.tz_localize("UTC")
+        return start.dt.tz_convert(self.timezone)
+
     def holidays(self, years: list[int] | range) -> dict[dt.date, str]:
         """Public holidays (date -> name) of the configured country in ``years``."""
         out: dict[dt.date, str] = {}
