@@ -285,6 +285,58 @@ def import_(config_path: Path, calls_path: Path | None, out_path: Path) -> None:
 
 @cli.command()
 @config_option
+@click.option("--calls", "calls_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Call-level ACD log (CSV, plain or .gz), mapped by the config's acd.calls.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="calibration.csv to write (one row per channel and interval).")
+@click.option("--min-offered", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Least calls offered for an interval to count in the error table.")
+def calibrate(config_path: Path, calls_path: Path, out_path: Path, min_offered: int) -> None:
+    """Check the staffing models against what a call log shows happened.
+
+    For each channel and interval of the log: the agents observed (distinct agents serving,
+    a lower bound of those logged in), offered calls, AHT, and the service level, abandonment
+    and ASA that the log shows beside those Erlang C and Erlang A (with the patience estimated
+    from the log: abandons ÷ total waiting time) predict for that staffing. Prints the
+    patience per channel and the mean absolute error and bias per channel and model, so you
+    know which model to trust for which queue.
+
+    \b
+    Example:
+      wfm calibrate --config configs/anonymous-bank.yaml --calls calls_1999-02.csv.gz \\
+        --out out/calibration.csv
+    """
+    from wfm.calibrate import calibrate as run_calibration
+    from wfm.io.calls import read_calls
+    from wfm.io.export import write_frame
+
+    config = load_config(config_path)
+    with err.status("reading calls…"):
+        calls, _report = read_calls(calls_path, config)
+    with err.status("calibrating…"):
+        result = run_calibration(calls, config, min_offered=min_offered)
+    write_frame(result.frame, out_path)
+    patience = result.patience.set_index(F.CHANNEL)
+    table = Table(title=f"Model against the log ({min_offered}+ calls per interval) → {out_path}")
+    for col in ("channel", "model", "intervals", "SL error", "SL bias", "aband. error",
+                "aband. bias"):
+        table.add_column(col, justify="left" if col in ("channel", "model") else "right")
+    names = {"erlang_c": "Erlang C", "erlang_a": "Erlang A"}
+    for row in result.summary.to_dict("records"):
+        table.add_row(str(row["channel"]), names.get(str(row["model"]), str(row["model"])),
+                      f"{row['intervals']:,}", _number(row["mae_service_level"], ".3f"),
+                      _number(row["bias_service_level"], "+.3f"),
+                      _number(row["mae_abandon"], ".3f"), _number(row["bias_abandon"], "+.3f"))
+    out.print(table)
+    out.print("patience (abandons ÷ total waiting time): " + ", ".join(
+        f"{name} {_number(value, ',.0f')} s"
+        for name, value in patience["patience_seconds"].items()))
+    out.print(table)
+
+
+@cli.command()
+@config_option
 @click.option("--forecast", "forecast_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path), help="forecast.csv to staff.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
