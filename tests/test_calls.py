@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from wfm import frames as F
@@ -244,3 +245,28 @@ def test_real_bank_monthly_totals_match_the_raw_file(real_data: Path, bank: Conf
                                              raw[kind]["abandoned"]], kind
     assert report.bad_total == 0
     assert len(report.days) == (29 if month == "01" else 28)  # 11 and 12 Jan are missing
+
+
+def test_cli_import_reads_an_interval_export(tmp_path: Path, tiny_config_dict: dict[str, Any]
+                                             ) -> None:
+    data = {**tiny_config_dict, "site": {**tiny_config_dict["site"], "timezone": "UTC",
+                                         "interval_minutes": 15},
+            "acd": {"queues": {"5001": "voice", "5002": "voice"}}}
+    config = tmp_path / "site.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    export = ROOT / "tests" / "data" / "acd" / "cisco_ucce_call_type_interval.csv"
+    out = tmp_path / "history.csv"
+    args = ["import", "--config", str(config), "--export", str(export), "--out", str(out)]
+    missing_format = CliRunner().invoke(cli, args)
+    assert missing_format.exit_code == 1
+    assert "--export needs --format" in missing_format.output
+    result = CliRunner().invoke(cli, [*args, "--format", "genesys"])
+    assert result.exit_code == 1  # a Cisco file is not a Genesys export
+    assert "Error:" in result.output
+    assert not out.exists()
+    result = CliRunner().invoke(cli, [*args, "--format", "cisco-ucce"])
+    assert result.exit_code == 0, result.output
+    raw = pd.read_csv(export)
+    assert pd.read_csv(out)[F.OFFERED].sum() == raw.loc[raw["CallTypeID"] < 5003,
+                                                         "CallsOffered"].sum()
+    assert "5003" in result.output  # the unmapped call type is named in a warning

@@ -24,6 +24,7 @@ from wfm import __version__
 from wfm import frames as F
 from wfm.config import load_config
 from wfm.errors import WfmError
+from wfm.io.acd import PRESETS as ACD_PRESETS
 from wfm.timegrid import Grid
 
 out = Console()
@@ -238,35 +239,55 @@ def forecast(config_path: Path, history_path: Path | None, start: dt.date | None
 @config_option
 @click.option("--calls", "calls_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Call-level ACD log (CSV, plain or .gz), mapped by the config's acd.calls.")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="An ACD's interval report (CSV, plain or .gz); needs --format.")
+@click.option("--format", "preset", type=click.Choice(sorted(ACD_PRESETS)),
+              help="Which ACD wrote --export (docs/acd-exports.md).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="history.csv to write.")
-def import_(config_path: Path, calls_path: Path | None, out_path: Path) -> None:
-    """Turn an ACD's call log into history.csv on the site's interval grid.
+def import_(config_path: Path, calls_path: Path | None, export_path: Path | None,
+            preset: str | None, out_path: Path) -> None:
+    """Turn an ACD's call log or interval report into history.csv on the site's grid.
 
-    Each record is mapped by the config's acd.calls (columns, date format, outcome values) and
-    acd.queues (queue -> channel). Contacts offered to a mapped queue are counted in the
-    interval they arrived in: offered, handled, abandoned, AHT and total waiting time (which
-    gives wfm validate its patience estimate). Hang-ups before the queue, ignored outcomes and
-    unmapped queues are counted and reported; bad rows are skipped and reported by reason with
-    row numbers, unless there are more than acd.calls.max_bad_share of them. The file is read
-    in chunks, so a year of calls needs little memory.
+    A call log (--calls) is mapped by the config's acd.calls (columns, date format, outcome
+    values) and acd.queues (queue -> channel). Contacts offered to a mapped queue are counted
+    in the interval they arrived in: offered, handled, abandoned, AHT and total waiting time
+    (which gives wfm validate its patience estimate). Hang-ups before the queue, ignored
+    outcomes and unmapped queues are counted and reported; bad rows are skipped and reported
+    by reason with row numbers, unless there are more than acd.calls.max_bad_share of them.
+    The file is read in chunks, so a year of calls needs little memory.
+
+    An interval report (--export with --format genesys, avaya-cms or cisco-ucce) is mapped by
+    acd.queues and summed up to the site's interval.
 
     \b
     Example:
       wfm import --config configs/anonymous-bank.yaml --calls calls_1999-01.csv.gz \\
         --out out/history.csv
+      wfm import --config site.yaml --export cms_interval.csv --format avaya-cms \\
+        --out out/history.csv
     """
+    from wfm.io.acd import read_interval_export
     from wfm.io.calls import import_calls
     from wfm.io.export import write_frame
     from wfm.staffing.estimate import estimate_parameters
 
     config = load_config(config_path)
-    if calls_path is None:
-        raise click.UsageError("give --calls FILE (the call log to import)")
-    with err.status("reading calls…"):
-        history, report = import_calls(calls_path, config)
+    if (calls_path is None) == (export_path is None):
+        raise click.UsageError("give either --calls FILE or --export FILE --format NAME")
+    report = None
+    if export_path is not None:
+        if preset is None:
+            raise click.UsageError("--export needs --format (genesys, avaya-cms, cisco-ucce)")
+        queues = dict(config.acd.queues) or {name: name for name in config.channels}
+        history = read_interval_export(export_path, preset, queues, Grid.from_config(config))
+    else:
+        assert calls_path is not None
+        with err.status("reading calls…"):
+            history, report = import_calls(calls_path, config)
+    source = calls_path or export_path
     write_frame(history, out_path)
-    table = Table(title=f"{calls_path} → {out_path}")
+    table = Table(title=f"{source} → {out_path}")
     for col in ("channel", "offered", "handled", "abandoned", "AHT s", "wait h"):
         table.add_column(col, justify="left" if col == "channel" else "right")
     for row in estimate_parameters(history).to_dict("records"):
@@ -275,6 +296,8 @@ def import_(config_path: Path, calls_path: Path | None, out_path: Path) -> None:
                       _number(row["aht_seconds"], ",.0f"),
                       _number(row["wait_seconds"] / 3600, ",.1f"))
     out.print(table)
+    if report is None:
+        return
     out.print(f"{report.rows:,} records: {report.offered:,} offered to a queue, "
               f"{report.before_queue:,} hung up before the queue, "
               f"{sum(report.ignored.values()):,} ignored "
