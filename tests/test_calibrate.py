@@ -9,9 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from wfm import frames as F
 from wfm.calibrate import FRAME_COLUMNS, PATIENCE_COLUMNS, SUMMARY_COLUMNS, calibrate
+from wfm.cli import cli
 from wfm.config import Config, config_from_dict, load_config
 from wfm.errors import DataError
 from wfm.io.calls import read_calls
@@ -301,3 +303,15 @@ def test_real_bank_calibration_runs_and_erlang_a_explains_abandonment_better(
     assert ps.loc["erlang_a", "mae_abandon"] < ps.loc["erlang_c", "mae_abandon"]
     patience = result.patience.set_index(F.CHANNEL).loc["PS"]
     assert patience["patience_lo95"] < patience["patience_seconds"] < patience["patience_hi95"]
+
+
+def test_cli_prints_the_error_table_once_and_writes_the_frame(real_data: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "calibration.csv"
+    result = CliRunner().invoke(cli, [
+        "calibrate", "--config", str(Path(__file__).parents[1] / "configs" / "anonymous-bank.yaml"),
+        "--calls", str(real_data / "technion_anonymous_bank" / "calls_1999-02.csv.gz"),
+        "--out", str(out)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Erlang A") == 6  # one row per channel, once
+    assert list(pd.read_csv(out).columns) == list(FRAME_COLUMNS)

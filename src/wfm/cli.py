@@ -355,7 +355,6 @@ def calibrate(config_path: Path, calls_path: Path, out_path: Path, min_offered: 
     out.print("patience (abandons ÷ total waiting time): " + ", ".join(
         f"{name} {_number(value, ',.0f')} s"
         for name, value in patience["patience_seconds"].items()))
-    out.print(table)
 
 
 @cli.command()
