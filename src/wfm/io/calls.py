@@ -53,7 +53,7 @@ from wfm.config import CallLog, Config
 from wfm.errors import ConfigError, DataError, WfmWarning, format_rows
 from wfm.timegrid import Grid
 
-__all__ = ["CallReport", "import_calls", "read_calls"]
+__all__ = ["CallReport", "import_calls", "iter_calls", "read_calls"]
 
 CHUNK_ROWS = 100_000
 _SAMPLE_ROWS = 5  # row numbers kept per bad-row reason
@@ -156,8 +156,6 @@ class _Parsed:
             arrival_tod = _time_of_day(_text(chunk, cols.arrival, log))
             if entered is not None:
                 arrival_tod = arrival_tod + np.where(arrival_tod < entered, _DAY_SECONDS, 0.0)
-            self.arrival_tod = arrival_tod
-            if entered is not None:
                 self._flag("unparseable time", (_text(chunk, cols.entered, log).notna()
                                                 & entered.isna()).to_numpy())
             self.arrival = self._localise(self.day + pd.to_timedelta(arrival_tod, unit="s"))
