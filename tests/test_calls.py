@@ -270,3 +270,12 @@ def test_cli_import_reads_an_interval_export(tmp_path: Path, tiny_config_dict: d
     assert pd.read_csv(out)[F.OFFERED].sum() == raw.loc[raw["CallTypeID"] < 5003,
                                                          "CallsOffered"].sum()
     assert "5003" in result.output  # the unmapped call type is named in a warning
+
+
+def test_empty_log_and_unreadable_date_format_are_named(bank: Config, write_csv: Any) -> None:
+    with pytest.raises(DataError, match="the file is empty"):
+        import_calls(write_csv("empty.csv", ""), bank)
+    data = yaml.safe_load(BANK.read_text(encoding="utf-8"))
+    data["acd"]["calls"]["date_format"] = "%Q%y"
+    with pytest.raises(ConfigError, match=r"acd\.calls\.date_format: '%Q%y' is not a date"):
+        config_from_dict(data, base_dir=BANK.parent)

@@ -7,6 +7,7 @@ the value found and what was expected; unknown keys get a "did you mean" hint.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import importlib.resources
 import typing
@@ -324,6 +325,17 @@ class CallLog(_Model):
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     empty_values: tuple[str, ...] = ()
     max_bad_share: float = Field(default=0.01, ge=0, le=1)
+
+    @field_validator("date_format")
+    @classmethod
+    def _readable(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:  # a format that cannot read back what it writes is no date format
+                dt.datetime.strptime(dt.date(1999, 2, 1).strftime(v), v)
+            except ValueError as exc:
+                raise ValueError(f"{v!r} is not a date format ({exc}); e.g. \"%y%m%d\" "
+                                 "for 990201") from None
+        return v
 
 
 class Acd(_Model):

@@ -116,6 +116,8 @@ def _chunks(path: Path, log: CallLog) -> Iterator[pd.DataFrame]:
             yield chunk
     except FileNotFoundError:
         raise DataError(path, "file not found") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(path, "the file is empty (expected a header row)") from None
     except (UnicodeDecodeError, pd.errors.ParserError, OSError, EOFError) as exc:
         raise DataError(path, f"cannot read as CSV ({exc})") from None
 
@@ -148,20 +150,20 @@ class _Parsed:
         self.report = report
         self.timezone = grid.timezone
         self.day: pd.Series | None = None
+        self.arrival_text = _text(chunk, cols.arrival, log)
         if cols.date is not None:
             self.day = pd.to_datetime(_text(chunk, cols.date, log), format=log.date_format,
                                       errors="coerce")
             self._flag("unparseable date", self.day.isna().to_numpy())
-            entered = _time_of_day(_text(chunk, cols.entered, log)) if cols.entered else None
-            arrival_tod = _time_of_day(_text(chunk, cols.arrival, log))
-            if entered is not None:
+            arrival_tod = _time_of_day(self.arrival_text)
+            if cols.entered is not None:
+                entered_text = _text(chunk, cols.entered, log)
+                entered = _time_of_day(entered_text)
                 arrival_tod = arrival_tod + np.where(arrival_tod < entered, _DAY_SECONDS, 0.0)
-                self._flag("unparseable time", (_text(chunk, cols.entered, log).notna()
-                                                & entered.isna()).to_numpy())
+                self._flag("unparseable time", (entered_text.notna() & entered.isna()).to_numpy())
             self.arrival = self._localise(self.day + pd.to_timedelta(arrival_tod, unit="s"))
         else:
-            self.arrival = self._stamps(_text(chunk, cols.arrival, log))
-        self.arrival_text = _text(chunk, cols.arrival, log)
+            self.arrival = self._stamps(self.arrival_text)
 
     def _flag(self, reason: str, bad: np.ndarray) -> None:
         new = bad & ~self.bad

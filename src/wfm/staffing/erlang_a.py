@@ -57,11 +57,8 @@ from wfm.staffing.erlang import (
     FloatArray,
     IntArray,
     ServiceLevelDefinition,
-    _agents,
     _definition,
-    _nonneg,
     _positive,
-    log_erlang_b,
 )
 
 __all__ = ["QueueMetrics", "erlang_a_metrics", "service_level_by_definition"]
@@ -392,47 +389,13 @@ def erlang_a_metrics(
     Mandelbaum & Zeltyn, 2009), evaluated in log space with no factorials and no overflow, to
     about 1e-12 relative. As ``patience_seconds → ∞`` every metric tends to its Erlang C value.
     """
-    definition = _definition(definition)
-    arrays = np.broadcast_arrays(
-        _nonneg(calls, "calls"), _positive(aht_seconds, "aht_seconds"),
-        _positive(patience_seconds, "patience_seconds"), _agents(agents),
-        _positive(interval_seconds, "interval_seconds"), _nonneg(answer_seconds, "answer_seconds"),
-        _nonneg(short_abandon_seconds, "short_abandon_seconds"))
-    shape = arrays[0].shape
-    vol, aht, patience, n_int, interval, answer, short = (v.ravel() for v in arrays)
-    n = n_int.astype(float)
-    size = vol.size
-    theta = 1.0 / patience
-    p_wait, abandon, ab_t, ab_s, asa = (np.zeros(size) for _ in range(5))
-    ans_t = np.ones(size)
-    occ = np.where(n > 0, 0.0, np.nan)
+    # one mechanism: Erlang A is the chat pool with one contact per agent, whose lower half
+    # is Erlang B (wfm.staffing.chat imports this module, hence the late import)
+    from wfm.staffing.chat import chat_metrics
 
-    # a volume so small that the arrival rate or load underflows counts as no calls
-    offered = (vol / interval > 0) & (vol / interval * aht > 0)
-    idle = offered & (n == 0)  # nobody to answer: everyone waits, then abandons
-    p_wait[idle] = abandon[idle] = 1.0
-    ans_t[idle] = 0.0
-    ab_t[idle] = -np.expm1(-theta[idle] * answer[idle])
-    ab_s[idle] = -np.expm1(-theta[idle] * short[idle])
-    asa[idle] = np.nan
-
-    k = np.flatnonzero(offered & (n > 0))
-    if k.size:
-        lam = vol[k] / interval[k]
-        traffic = lam * aht[k]
-        delay = delay_metrics(lam, n[k] / aht[k], theta[k], -log_erlang_b(traffic, n_int[k]),
-                              answer[k], short[k])
-        p_wait[k], abandon[k], asa[k] = delay.p_wait, delay.abandon, delay.asa
-        ans_t[k], ab_t[k], ab_s[k] = delay.answered_within, delay.abandoned_within, delay.short
-        occ[k] = np.minimum(traffic * delay.answered / n[k], 1.0)
-
-    def out(v: FloatArray) -> FloatArray:
-        return np.clip(v, 0.0, 1.0).reshape(shape) + 0.0  # + 0.0 turns -0.0 into 0.0
-
-    components = out(ans_t), out(ab_t), out(ab_s), out(abandon)
-    sl = service_level_by_definition(*components, definition)
-    return QueueMetrics(out(p_wait), components[3], sl, asa.reshape(shape), out(occ),
-                        *components[:3], definition=definition)
+    return chat_metrics(calls, aht_seconds, agents, interval_seconds, answer_seconds, 1, None,
+                        _positive(patience_seconds, "patience_seconds"), definition=definition,
+                        short_abandon_seconds=short_abandon_seconds)
 
 
 def erlang_a_abandon_probability(
