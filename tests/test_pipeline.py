@@ -1,4 +1,4 @@
-"""The whole pipeline once: sample -> run -> the six files keep the DESIGN.md contracts.
+"""The whole pipeline once: sample -> run -> the output files keep the DESIGN.md contracts.
 
 Every check reads the CSV files the run wrote, as an analyst or an HR import would.
 """
@@ -25,6 +25,8 @@ WEEK = dt.date(2026, 3, 23)
 OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 OUTPUTS = {
     "forecast.csv": F.FORECAST_COLUMNS,
+    "forecast_daily.csv": F.FORECAST_DAILY_COLUMNS,
+    "forecast_weekly.csv": F.FORECAST_WEEKLY_COLUMNS,
     "requirements.csv": F.REQUIREMENTS_COLUMNS,
     "schedule.csv": F.SCHEDULE_COLUMNS,
     "agent_intervals.csv": F.AGENT_INTERVAL_COLUMNS,
@@ -101,7 +103,7 @@ def test_example_week_is_scheduled_within_10_s(done: Run) -> None:
     assert done.within_10_s
 
 
-def test_exactly_the_six_files_are_written(done: Run) -> None:
+def test_exactly_the_output_files_are_written(done: Run) -> None:
     assert sorted(p.name for p in done.out_dir.iterdir()) == sorted(OUTPUTS)
     assert sorted(p.name for p in done.result.files) == sorted(OUTPUTS)
 

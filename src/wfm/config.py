@@ -35,7 +35,9 @@ from wfm.hours import OpeningHours, parse_hours, parse_time
 from wfm.shrinkage import Shrinkage, parse_shrinkage
 
 ChannelKind = Literal["voice", "chat", "deferred"]
-KNOWN_MODELS = ("ets", "seasonal_naive")
+KNOWN_MODELS = ("seasonal_naive", "median_4w", "weighted_index", "topdown_ets", "mstl",
+                "poisson_glm", "combination")
+"""Volume model aliases (:mod:`wfm.forecast.models`); kept here so the schema needs no import."""
 
 
 class _Model(BaseModel):
@@ -250,13 +252,61 @@ class Rules(_Model):
     max_days_per_week: int = Field(default=5, ge=1, le=7)
 
 
+class Event(_Model):
+    """A custom special day or period: a campaign, a billing run, Black Friday.
+
+    Its days are left out of model fitting for its channels; on a future occurrence the forecast
+    is multiplied by ``multiplier``, or by the median ratio actual ÷ expected of its past
+    occurrences in the history when ``multiplier`` is ``learn``.
+    """
+
+    name: str = Field(min_length=1)
+    dates: tuple[str, ...] = Field(min_length=1)
+    channels: tuple[str, ...] | None = None
+    multiplier: float | Literal["learn"] = "learn"
+
+    @field_validator("dates")
+    @classmethod
+    def _dates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for text in v:
+            parts = str(text).split("..")
+            try:
+                days = [dt.date.fromisoformat(p.strip()) for p in parts]
+            except ValueError:
+                raise ValueError(f"'{text}' is not a date (YYYY-MM-DD) or a range "
+                                 "(YYYY-MM-DD..YYYY-MM-DD)") from None
+            if len(days) > 2 or (len(days) == 2 and days[1] < days[0]):
+                raise ValueError(f"'{text}' is not a range: write FIRST..LAST, FIRST ≤ LAST")
+        return v
+
+    @field_validator("multiplier")
+    @classmethod
+    def _positive(cls, v: Any) -> Any:
+        if v != "learn" and not v > 0:
+            raise ValueError(f"multiplier must be positive or 'learn', got {v}")
+        return v
+
+    def days(self) -> list[dt.date]:
+        """Every date the event covers, ranges expanded."""
+        out: list[dt.date] = []
+        for text in self.dates:
+            parts = [dt.date.fromisoformat(p.strip()) for p in str(text).split("..")]
+            first, last = parts[0], parts[-1]
+            out.extend(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+        return out
+
+
 class ForecastSettings(_Model):
-    """How far ahead to forecast and with which volume models."""
+    """How far ahead to forecast, with which volume models, and which days are special."""
 
     horizon_days: int = Field(default=14, ge=1, le=56)
     models: Literal["auto"] | tuple[str, ...] = "auto"
     backtest_folds: int = Field(default=6, ge=1, le=52)
+    backtest_horizon_days: int = Field(default=7, ge=1, le=56)
     history_weeks: int = Field(default=8, ge=1, le=104)
+    events: tuple[Event, ...] = ()
+    detect_outliers: bool = True
+    workers: int = Field(default=0, ge=0, le=64)
 
     @field_validator("models")
     @classmethod
@@ -403,6 +453,14 @@ class Config(_Model):
                     f"'{channel}' is not a channel{_hint(channel, self.channels)} "
                     f"(channels: {', '.join(self.channels)})",
                 )
+        for i, event in enumerate(self.forecast.events):
+            for channel in event.channels or ():
+                if channel not in self.channels:
+                    raise _KeyedError(
+                        f"forecast.events.{i}.channels",
+                        f"'{channel}' is not a channel{_hint(channel, self.channels)} "
+                        f"(channels: {', '.join(self.channels)})",
+                    )
         step = self.site.interval_minutes
         for name, ch in self.channels.items():
             for day_ranges in (*ch.hours.week, ch.hours.holiday or ()):

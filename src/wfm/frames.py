@@ -55,6 +55,14 @@ FORECAST_COLUMNS = (
     AHT_SECONDS,
     MODEL,
 )
+DATE = "date"
+
+# forecast_daily.csv and forecast_weekly.csv: totals for capacity planning
+SPECIAL_DAY = "special_day"
+WEEK = "week"  # the Monday a week starts on
+BOUND_COLUMNS = tuple(f(VOLUME, lv) for lv in LEVELS for f in (lo, hi))
+FORECAST_DAILY_COLUMNS = (DATE, CHANNEL, VOLUME, *BOUND_COLUMNS, MODEL, SPECIAL_DAY)
+FORECAST_WEEKLY_COLUMNS = (WEEK, CHANNEL, "days", VOLUME, *BOUND_COLUMNS)
 
 # requirements.csv
 AGENTS_REQUIRED = "agents_required"
@@ -80,7 +88,6 @@ REQUIREMENTS_COLUMNS = (
 
 # schedule outputs
 AGENT_ID = "agent_id"
-DATE = "date"
 ACTIVITY = "activity"
 SCHEDULE_COLUMNS = (AGENT_ID, DATE, "shift_start", "shift_end", "paid_minutes", "breaks")
 AGENT_INTERVAL_COLUMNS = (AGENT_ID, INTERVAL_START, ACTIVITY)

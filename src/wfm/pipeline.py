@@ -66,7 +66,7 @@ def run(
     step: Step | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Forecast, staff and schedule one week, and write the six output files to ``out_dir``."""
+    """Forecast, staff and schedule one week, and write the output files to ``out_dir``."""
     step = step or (lambda _name: None)
     grid = Grid.from_config(config)
     if config.history is None:
@@ -92,8 +92,7 @@ def run(
     planned = schedule_requirements(req, agents, config, grid, start=week, days=7,
                                     time_limit=time_limit, progress=progress)
     step("write outputs")
-    files = write_outputs({"forecast": fc.frame, "requirements": req, **planned.frames()},
-                          out_dir)
+    files = write_outputs({**fc.frames(), "requirements": req, **planned.frames()}, out_dir)
     return RunResult(week, report, fc, req, planned.schedule, planned.coverage, planned.summary,
                      tuple(files))
 

@@ -1,50 +1,93 @@
 """Forecast contact volume and AHT per channel and interval, with prediction intervals.
 
-Method (top-down, the industry standard):
+Per channel (channels run in parallel processes, ``forecast.workers``):
 
-1. Daily totals per channel from the history; days with gaps, public holidays and the days
-   after them are replaced by a same-weekday interpolation so that they do not distort the fit.
-2. A daily model (:mod:`wfm.forecast.models`: ETS or seasonal naive), chosen per channel by a
-   rolling-origin backtest when ``forecast.models`` is ``auto``, forecasts the daily totals; the
-   80/95 % bounds come from the chosen model's relative errors in that backtest (the model's own
-   intervals only when no fold could be scored); future special days are scaled by the factor
-   learnt from past ones.
-3. A recency-weighted intraday profile per weekday spreads each day over its open intervals.
-4. Interval bounds combine the daily uncertainty with overdispersed-Poisson noise within the day:
-   ``var_i = share_i² · var_day + phi · mean_i``, ``phi`` estimated from the history.
-5. AHT per interval is the handled-weighted mean of the same weekday and time over the last
-   ``forecast.history_weeks`` weeks.
+1. The history becomes a day × slot matrix (:mod:`wfm.forecast.series`). Public holidays, the
+   days around them and configured events (:mod:`wfm.forecast.calendar`), days with gaps and
+   detected outliers are left out of fitting.
+2. Every candidate model (:mod:`wfm.forecast.models`) is scored by a rolling-origin backtest
+   at interval level (:mod:`wfm.forecast.backtest`); ``forecast.models: auto`` takes the one
+   with the lowest WAPE. A model that needs more history than there is is not tried, and the
+   result's ``notes`` say so.
+3. The chosen model forecasts the horizon; a future special day is scaled by its factor (learnt
+   from its past occurrences, or the event's multiplier); closed intervals are zero.
+4. 80/95 % bounds come from the chosen model's backtest errors (:mod:`wfm.forecast.intervals`).
+5. AHT: a trended daily level × a shrunk weekday × time-of-day profile (:mod:`wfm.forecast.aht`).
+
+With ``as_of`` (intraday re-forecast) the day's actuals so far update the rest of the day:
+the day's level is a gamma-distributed multiplier of the forecast whose prior spread is the
+backtest's day-level error, and Poisson counts update it conjugately,
+``m = (α + actual so far) / (α + forecast so far)`` with ``α = 1 / day_kappa``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from threadpoolctl import threadpool_limits
 
 from wfm import frames as F
 from wfm.config import Channel, Config
 from wfm.errors import DataError
-from wfm.forecast import calendar, profile
-from wfm.forecast.backtest import backtest_daily, calibrated_bounds, select_model
-from wfm.forecast.models import MODELS
+from wfm.forecast import calendar
+from wfm.forecast.aht import forecast_aht
+from wfm.forecast.backtest import Backtest, backtest
+from wfm.forecast.intervals import Noise, count_bounds, fit_noise
+from wfm.forecast.models import MODELS, make
+from wfm.forecast.series import WEEK, DayMatrix, day_matrix, fill_by_weekday, to_intervals
 from wfm.timegrid import Grid
 
-FIT_DAYS = 364
-"""Daily models are fitted on at most the last 52 weeks."""
+FALLBACK_ORDER = ("weighted_index", "median_4w", "seasonal_naive")
+"""Without a scored backtest fold, the first of these with enough history is used."""
 
 
 @dataclass(frozen=True)
 class ForecastResult:
-    """A forecast: interval frame (forecast.csv), daily totals, and the backtest behind it."""
+    """A forecast: interval frame (forecast.csv), daily and weekly totals, and its evidence."""
 
     frame: pd.DataFrame
     daily: pd.DataFrame
+    weekly: pd.DataFrame
     backtest: pd.DataFrame
+    """Scores per channel, model and fold (:data:`wfm.forecast.backtest.SCORE_COLUMNS`)."""
     selected: dict[str, str]
+    outliers: pd.DataFrame
+    """Days left out as outliers: channel, date, actual, expected, ratio."""
+    notes: tuple[str, ...]
+    """Fallbacks and skipped models, one sentence each."""
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The forecast stage's output files, by name (see :data:`wfm.io.outputs.FILES`)."""
+        return {"forecast": self.frame, "forecast_daily": self.daily,
+                "forecast_weekly": self.weekly}
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One channel's history made ready for models."""
+
+    matrix: DayMatrix
+    train: DayMatrix
+    factors: dict[str, float]
+    outliers: pd.DataFrame
+    candidates: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Channel:
+    frame: pd.DataFrame
+    daily: pd.DataFrame
+    scores: pd.DataFrame
+    selected: str
+    outliers: pd.DataFrame
+    notes: tuple[str, ...]
 
 
 def forecast(
@@ -54,6 +97,7 @@ def forecast(
     *,
     start: dt.date | None = None,
     days: int | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> ForecastResult:
     """Forecast every configured channel from ``start`` for ``days`` days.
 
@@ -68,125 +112,272 @@ def forecast(
         ``start`` on is ignored, so a past week can be re-forecast and compared.
     days
         Number of days; default ``forecast.horizon_days``.
+    as_of
+        Intraday re-forecast: a time on the first forecast day (which it then sets); actuals of
+        that day before it replace the forecast and update the rest of the day.
     """
     grid = grid or Grid.from_config(config)
-    settings = config.forecast
-    days = days or settings.horizon_days
+    days = days or config.forecast.horizon_days
+    if as_of is not None:
+        as_of = _local(as_of, grid)
+        start = as_of.date()
+    if history.empty:
+        raise DataError(None, "the history is empty")
     last_day = grid.local_day(pd.DatetimeIndex([history[F.INTERVAL_START].max()]))[0]
     start = start or last_day + dt.timedelta(days=1)
-    history = history[history[F.INTERVAL_START] < grid.midnight(start)]
-    frames, dailies, scores, selected = [], [], [], {}
+    cut = grid.midnight(start)
+    tasks = []
     for name, channel in config.channels.items():
         hist = history[history[F.CHANNEL] == name]
-        if hist.empty:
+        before = hist[hist[F.INTERVAL_START] < cut]
+        if before.empty:
             raise DataError(None, f"the history has no data for channel '{name}' before {start}")
-        result = _forecast_channel(hist, channel, config, grid, start, days)
-        frames.append(result.frame)
-        dailies.append(result.daily)
-        scores.append(result.backtest.assign(channel=name))
-        selected[name] = result.selected[name]
-    frame = pd.concat(frames, ignore_index=True)[list(F.FORECAST_COLUMNS)]
-    backtest = pd.concat(scores, ignore_index=True)
-    return ForecastResult(frame, pd.concat(dailies, ignore_index=True), backtest, selected)
+        today = None
+        if as_of is not None:
+            today = hist[(hist[F.INTERVAL_START] >= cut) & (hist[F.INTERVAL_START] < as_of)]
+        tasks.append((before, channel, config, grid, start, days, as_of, today))
+    results = _map(_forecast_channel, tasks, config.forecast.workers)
+    frame = pd.concat([r.frame for r in results], ignore_index=True)[list(F.FORECAST_COLUMNS)]
+    daily = pd.concat([r.daily for r in results], ignore_index=True)
+    return ForecastResult(
+        frame=frame,
+        daily=daily.drop(columns="day_var"),
+        weekly=_weekly(daily),
+        backtest=pd.concat([r.scores for r in results], ignore_index=True),
+        selected={str(c): r.selected for c, r in zip(config.channels, results, strict=True)},
+        outliers=pd.concat([r.outliers for r in results], ignore_index=True),
+        notes=tuple(n for r in results for n in r.notes),
+    )
 
 
-def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid: Grid,
-                      start: dt.date, days: int) -> ForecastResult:
+@dataclass(frozen=True)
+class BacktestResult:
+    """``wfm backtest``: scores per channel, model and fold, and the leaderboard."""
+
+    scores: pd.DataFrame
+    leaderboard: pd.DataFrame
+    """Mean over folds per channel and model, best first within a channel."""
+    notes: tuple[str, ...]
+
+
+def evaluate(history: pd.DataFrame, config: Config, grid: Grid | None = None, *,
+             folds: int | None = None, horizon_days: int | None = None) -> BacktestResult:
+    """Backtest every candidate model of every channel (rolling origin, interval level)."""
+    grid = grid or Grid.from_config(config)
+    settings = config.forecast
+    tasks = [(history[history[F.CHANNEL] == name], channel, config, grid,
+              folds or settings.backtest_folds, horizon_days or settings.backtest_horizon_days)
+             for name, channel in config.channels.items()]
+    results = _map(_evaluate_channel, tasks, settings.workers)
+    scores = pd.concat([r[0].scores.assign(channel=name) for name, r in
+                        zip(config.channels, results, strict=True)], ignore_index=True)
+    board = pd.concat([r[0].leaderboard().assign(channel=name) for name, r in
+                       zip(config.channels, results, strict=True)], ignore_index=True)
+    first = ["channel", "model"]
+    return BacktestResult(scores[first + [c for c in scores if c not in first]],
+                          board[first + [c for c in board if c not in first]],
+                          tuple(n for r in results for n in r[1]))
+
+
+def _evaluate_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid: Grid,
+                      folds: int, horizon: int) -> tuple[Backtest, tuple[str, ...]]:
+    if hist.empty:
+        raise DataError(None, f"the history has no data for channel '{channel.name}'")
+    prep = _prepare(hist, channel, config, grid)
+    finish = _finisher(channel, grid)
+    bt = backtest(prep.train, prep.candidates, folds, horizon, finish,
+                  weeks=config.forecast.history_weeks)
+    return bt, prep.notes
+
+
+def _prepare(hist: pd.DataFrame, channel: Channel, config: Config, grid: Grid) -> _Prepared:
     settings = config.forecast
     name = channel.name
-    dates = grid.local_day(pd.DatetimeIndex(hist[F.INTERVAL_START]))
-    per_day = hist.groupby(dates)[F.OFFERED]
-    present, rows = per_day.count(), per_day.size()
-    expected = pd.Series([len(grid.intervals(d, 1)) for d in rows.index], index=rows.index)
-    complete = (present == expected) & (rows == expected)  # a day with a gap is not used
-    actual = per_day.sum(min_count=1).where(complete)
-    actual.index = pd.Index(actual.index)
-    kinds = calendar.day_kinds(grid, actual.index)
-    normal = actual.where(kinds.to_numpy() == calendar.NORMAL)
-    cleaned = _fill_by_weekday(normal)
-    if cleaned.isna().any() or len(cleaned) < 14:
-        raise DataError(None, f"channel '{name}' has {int(normal.notna().sum())} usable days of "
-                        "history; at least 14 complete, ordinary days are needed")
-    factors = calendar.special_day_factors(actual, cleaned, kinds)
-    y = cleaned.iloc[-FIT_DAYS:]
-
-    candidates = tuple(MODELS) if settings.models == "auto" else tuple(settings.models)
-    scores = backtest_daily(y, candidates, settings.backtest_folds, min(days, 14))
-    chosen = select_model(scores, candidates)
-    gap_days = (start - actual.index[-1]).days - 1
-    pred = MODELS[chosen]().fit(y).predict(gap_days + days, F.LEVELS).iloc[gap_days:]
-    pred = calibrated_bounds(pred, scores, chosen, F.LEVELS)
-    future = pd.Index([start + dt.timedelta(days=i) for i in range(days)])
-    pred.index = future
-    fkinds = calendar.day_kinds(grid, future)
-    pred = pred.mul(fkinds.map(lambda k: factors.get(k, 1.0)).to_numpy(), axis=0)
-
-    index = grid.intervals(start, days)
-    good = set(cleaned.index[(kinds.to_numpy() == calendar.NORMAL) & normal.notna().to_numpy()])
-    recent = sorted(good)[-7 * settings.history_weeks:]
-    prof = profile.volume_profile(hist, set(recent), grid)
-    mask = None if channel.kind == "deferred" else grid.open_mask(channel.hours, index)
-    sd_day = (pred["hi95"] - pred["lo95"]) / (2 * norm.ppf(0.975))
-    daily = pred[["mean"]].assign(var=sd_day**2)
-    spread = profile.spread(daily, index, prof, mask, grid)
-    phi = _dispersion(hist, prof, set(recent), grid)
-    mean = spread["mean"].to_numpy()
-    # spread() scaled the day's variance by share once; var_i needs share_i² · var_day
-    sd = np.sqrt(spread["share"].to_numpy() * spread["var"].to_numpy() + phi * mean)
-    out = pd.DataFrame({F.INTERVAL_START: index, F.CHANNEL: name, F.VOLUME: mean})
-    for lv in F.LEVELS:
-        z = norm.ppf(0.5 + lv / 200)
-        out[F.lo(F.VOLUME, lv)] = np.maximum(mean - z * sd, 0.0)
-        out[F.hi(F.VOLUME, lv)] = np.where(mean > 0, mean + z * sd, 0.0)
-    out[F.AHT_SECONDS] = _aht(hist, channel, index, recent, grid)
-    out[F.MODEL] = f"{chosen}+profile"
-
-    has_share = spread.groupby("date")["share"].sum().reindex(pred.index).fillna(0) > 0
-    pred = pred.mul(has_share.to_numpy(), axis=0)  # a day with no open interval has no volume
-    daily_out = pred.rename(columns={"mean": F.VOLUME, **{
-        f"{b}{lv}": f"{F.VOLUME}_{b}{lv}" for lv in F.LEVELS for b in ("lo", "hi")}})
-    daily_out = daily_out.rename_axis("date").reset_index().assign(channel=name, model=chosen,
-                                                                  special_day=fkinds.to_numpy())
-    return ForecastResult(out, daily_out, scores, {name: chosen})
+    matrix = day_matrix(hist, grid)
+    kinds = calendar.day_kinds(grid, list(matrix.dates), settings.events, name)
+    totals = matrix.totals()
+    normal = kinds.to_numpy() == calendar.NORMAL
+    outliers = pd.DataFrame(columns=["channel", *calendar.OUTLIER_COLUMNS])
+    if settings.detect_outliers:
+        found = calendar.detect_outliers(totals, kinds)
+        outliers = found.assign(channel=name)[["channel", *calendar.OUTLIER_COLUMNS]]
+        normal &= ~pd.Index(matrix.dates).isin(list(found["date"]))
+    train = matrix.masked(normal)
+    usable = int(train.known.sum())
+    if usable < WEEK:
+        raise DataError(None, f"channel '{name}' has {usable} usable days of history (complete, "
+                        f"ordinary days); at least {WEEK} are needed to forecast it")
+    expected = pd.Series(fill_by_weekday(train).sum(axis=1), index=pd.Index(matrix.dates))
+    factors = calendar.special_day_factors(totals, expected, kinds, settings.events)
+    wanted = tuple(MODELS) if settings.models == "auto" else tuple(settings.models)
+    candidates = tuple(m for m in wanted if MODELS[m].min_days <= usable)
+    notes = [f"channel '{name}': {usable} usable days; {m} needs {MODELS[m].min_days}, not tried"
+             for m in wanted if m not in candidates]
+    if not candidates:
+        candidates = tuple(m for m in FALLBACK_ORDER if MODELS[m].min_days <= usable)[:1]
+        notes.append(f"channel '{name}': falling back to {candidates[0]}")
+    return _Prepared(matrix, train, factors, outliers, candidates, tuple(notes))
 
 
-def _fill_by_weekday(s: pd.Series) -> pd.Series:
-    """Fill missing days by interpolating between the same weekday in neighbouring weeks."""
-    out = s.copy()
-    weekday = np.array([d.weekday() for d in s.index])
-    for wd in range(7):
-        sel = weekday == wd
-        part = s[sel].reset_index(drop=True).interpolate(limit_direction="both")
-        out[sel] = part.to_numpy()
+def _finisher(channel: Channel, grid: Grid):  # type: ignore[no-untyped-def]
+    """Opening hours as a mask on the rows a model forecasts after a training matrix."""
+
+    def finish(history: DayMatrix, rows: np.ndarray) -> np.ndarray:
+        if channel.kind == "deferred":
+            return rows  # deferred work arrives around the clock and waits for opening
+        first = history.dates[-1] + dt.timedelta(days=1)
+        return rows * open_rows(grid, channel, first, len(rows))
+
+    return finish
+
+
+def open_rows(grid: Grid, channel: Channel, first: dt.date, days: int) -> np.ndarray:
+    """Opening hours of ``days`` days from ``first`` as a day × slot 0/1 matrix."""
+    index = grid.intervals(first, days)
+    mask = grid.open_mask(channel.hours, index)
+    out = np.zeros((days, 24 * 60 // grid.interval_minutes))
+    rows = np.array([(d - first).days for d in grid.local_day(index)])
+    out[rows, grid.minute_of_day(index) // grid.interval_minutes] = mask
     return out
 
 
-def _dispersion(hist: pd.DataFrame, prof: pd.DataFrame, days: set[dt.date], grid: Grid) -> float:
-    """Overdispersion phi = mean((y - mu)^2 / mu) of interval counts around day total x share."""
-    local_days = pd.Index(grid.local_day(pd.DatetimeIndex(hist[F.INTERVAL_START])))
-    recent = hist[np.asarray(local_days.isin(list(days)))]
-    if recent.empty:
-        return 1.0
-    idx = pd.DatetimeIndex(recent[F.INTERVAL_START])
-    dates = grid.local_day(idx)
-    totals = recent.groupby(dates)[F.OFFERED].sum()
-    fitted = profile.spread(totals.to_frame("mean"), idx, prof, None, grid)["mean"].to_numpy()
-    y = recent[F.OFFERED].to_numpy(dtype=float)
-    ok = fitted > 0.5
+def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid: Grid,
+                      start: dt.date, days: int, as_of: pd.Timestamp | None,
+                      today: pd.DataFrame | None) -> _Channel:
+    settings = config.forecast
+    name = channel.name
+    prep = _prepare(hist, channel, config, grid)
+    finish = _finisher(channel, grid)
+    horizon = settings.backtest_horizon_days
+    bt = backtest(prep.train, prep.candidates, settings.backtest_folds, horizon, finish,
+                  weeks=settings.history_weeks)
+    notes = list(prep.notes)
+    ranked = [m for m in bt.leaderboard()["model"] if m in prep.candidates]
+    order = ranked + [m for m in (*prep.candidates, *FALLBACK_ORDER) if m not in ranked]
+    end = prep.train.dates[-1]
+    lead_days = (start - end).days - 1 + days
+    dates = [end + dt.timedelta(days=i + 1) for i in range(lead_days)]
+    for chosen in order:
+        if MODELS[chosen].min_days > int(prep.train.known.sum()):
+            continue
+        try:
+            rows = finish(prep.train, make(chosen, settings.history_weeks).fit(prep.train)
+                          .predict(dates))
+            break
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            notes.append(f"channel '{name}': {chosen} failed to fit ({exc}); next best used")
+    else:
+        raise DataError(None, f"channel '{name}': no volume model could be fitted")
+    if not ranked:
+        notes.append(f"channel '{name}': no backtest fold could be scored; {chosen} is used "
+                     "without selection")
+    kinds = calendar.day_kinds(grid, dates, settings.events, name)
+    rows = rows * kinds.map(lambda k: prep.factors.get(k, 1.0)).to_numpy()[:, None]
+    noise = bt.noise(chosen) or _naive_noise(prep.train)
+
+    index = grid.intervals(start, days)
+    mu = to_intervals(dates, rows, index, grid)
+    lead_week = np.array([((d - end).days - 1) // WEEK for d in grid.local_day(index)])
+    var = noise.variance(mu, lead_week)
+    model = np.full(len(index), chosen, dtype=object)
+    if as_of is not None and today is not None:
+        mu, var, model = _intraday(index, mu, var, model, today, as_of, noise, chosen)
+    out = pd.DataFrame({F.INTERVAL_START: index, F.CHANNEL: name, F.VOLUME: mu})
+    for lv in F.LEVELS:
+        out[F.lo(F.VOLUME, lv)], out[F.hi(F.VOLUME, lv)] = count_bounds(mu, var, lv)
+    out[F.AHT_SECONDS] = forecast_aht(
+        hist, set(np.array(prep.train.dates)[prep.train.known]), index, grid,
+        history_weeks=settings.history_weeks, fallback_seconds=channel.aht_seconds, channel=name)
+    out[F.MODEL] = model
+    daily = _daily(out, grid, noise, end, kinds)
+    return _Channel(out, daily, bt.scores.assign(channel=name), chosen, prep.outliers,
+                    tuple(notes))
+
+
+def _intraday(index: pd.DatetimeIndex, mu: np.ndarray, var: np.ndarray, model: np.ndarray,
+              today: pd.DataFrame, as_of: pd.Timestamp, noise: Noise,
+              chosen: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Replace the day's past intervals by actuals and update the rest of the day."""
+    actual = today.set_index(F.INTERVAL_START)[F.OFFERED].reindex(index)
+    past = np.asarray(index < as_of) & actual.notna().to_numpy()
+    rest = np.asarray(index >= as_of) & (np.asarray(index.date) == as_of.date())
+    seen, expected = float(actual[past].sum()), float(mu[past].sum())
+    kappa = noise.day_kappa[0]
+    alpha = 1.0 / kappa if kappa > 0 else np.inf
+    m = 1.0 if not np.isfinite(alpha) else (alpha + seen) / (alpha + expected)
+    post = 0.0 if not np.isfinite(alpha) else 1.0 / (alpha + seen)
+    mu, var, model = mu.copy(), var.copy(), model.copy()
+    mu[rest] *= m
+    spread = max(noise.kappa[0] - kappa, 0.0) + post
+    var[rest] = noise.phi * mu[rest] + spread * mu[rest] ** 2
+    mu[past] = actual[past].to_numpy()
+    var[past] = 0.0
+    model[past] = "actual"
+    model[rest] = f"{chosen}+intraday"
+    return mu, var, model
+
+
+def _naive_noise(train: DayMatrix) -> Noise:
+    """Error spread without a backtest: half the squared week-over-week changes."""
+    v = train.values
+    a, b = v[WEEK:], v[:-WEEK]
+    ok = ~(np.isnan(a).any(axis=1) | np.isnan(b).any(axis=1))
     if not ok.any():
-        return 1.0
-    return float(max(np.mean((y[ok] - fitted[ok]) ** 2 / fitted[ok]), 1.0))
+        return Noise()
+    mu, err = ((a + b) / 2)[ok].ravel(), ((a - b) / np.sqrt(2))[ok].ravel()
+    dm, de = ((a + b) / 2)[ok].sum(axis=1), ((a - b) / np.sqrt(2))[ok].sum(axis=1)
+    return fit_noise(mu, err, np.zeros(len(mu), int), dm, de, np.zeros(len(dm), int))
 
 
-def _aht(hist: pd.DataFrame, channel: Channel, index: pd.DatetimeIndex, recent: list[object],
-         grid: Grid) -> np.ndarray:
-    since = recent[0] if recent else None
-    prof = profile.aht_profile(hist, since, grid) if since is not None else None
-    values = profile.aht_for(index, prof, grid) if prof is not None and len(prof) else None
-    if values is None or np.isnan(values).all():
-        if channel.aht_seconds is None:
-            raise DataError(None, f"the history has no aht_seconds for channel '{channel.name}'; "
-                            f"add it or set channels.{channel.name}.aht_seconds in the config")
-        return np.full(len(index), channel.aht_seconds)
-    fallback = channel.aht_seconds or float(np.nanmean(values))
-    return np.where(np.isnan(values), fallback, values)
+def _daily(frame: pd.DataFrame, grid: Grid, noise: Noise, end: dt.date,
+           kinds: pd.Series) -> pd.DataFrame:
+    """Day totals with bounds from the day-level error."""
+    dates = grid.local_day(pd.DatetimeIndex(frame[F.INTERVAL_START]))
+    g = frame.assign(date=dates).groupby("date", sort=True)
+    day = g[F.VOLUME].sum()
+    lead = np.array([((d - end).days - 1) // WEEK for d in day.index])
+    out = pd.DataFrame({"date": day.index, "channel": frame[F.CHANNEL].iloc[0],
+                        F.VOLUME: day.to_numpy()})
+    var = noise.variance(day.to_numpy(), lead, day=True)
+    for lv in F.LEVELS:
+        out[F.lo(F.VOLUME, lv)], out[F.hi(F.VOLUME, lv)] = count_bounds(day.to_numpy(), var, lv)
+    out["model"] = g[F.MODEL].first().to_numpy()
+    out["special_day"] = kinds.reindex(day.index).fillna("").to_numpy()
+    out["day_var"] = var
+    return out
+
+
+def _weekly(daily: pd.DataFrame) -> pd.DataFrame:
+    """Week totals (weeks start on Monday) per channel; a week's day errors move together."""
+    d = daily.assign(week=[x - dt.timedelta(days=x.weekday()) for x in daily["date"]],
+                     sd=np.sqrt(daily["day_var"]))
+    g = d.groupby(["channel", "week"], sort=False)
+    out = g.agg(days=("date", "size"), volume=(F.VOLUME, "sum"), sd=("sd", "sum")).reset_index()
+    var = out["sd"].to_numpy() ** 2
+    for lv in F.LEVELS:
+        out[F.lo(F.VOLUME, lv)], out[F.hi(F.VOLUME, lv)] = count_bounds(
+            out[F.VOLUME].to_numpy(), np.maximum(var, out[F.VOLUME].to_numpy()), lv)
+    return out.drop(columns="sd")
+
+
+def _local(stamp: pd.Timestamp, grid: Grid) -> pd.Timestamp:
+    stamp = pd.Timestamp(stamp)
+    if stamp.tzinfo is None:
+        return stamp.tz_localize(grid.timezone)
+    return stamp.tz_convert(grid.timezone)
+
+
+def _map(fn, tasks: list[tuple], workers: int) -> list:  # type: ignore[no-untyped-def]
+    """Run ``fn(*task)`` for every task, in a process pool when there is more than one.
+
+    The pool forks, so a script or notebook needs no ``if __name__ == "__main__"`` guard and
+    the workers start in milliseconds; where fork is unavailable the tasks run one by one.
+    """
+    count = min(len(tasks), workers or os.cpu_count() or 1)
+    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        with threadpool_limits(1):
+            return [fn(*t) for t in tasks]
+    ctx = multiprocessing.get_context("fork")
+    with threadpool_limits(1), ProcessPoolExecutor(count, mp_context=ctx) as pool:
+        futures = [pool.submit(fn, *t) for t in tasks]
+        return [f.result() for f in futures]

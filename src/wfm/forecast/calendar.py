@@ -1,46 +1,292 @@
-"""Special days: public holidays and the day after them.
+"""Special days: public holidays, the days around them, configured events, and history outliers.
 
-A special day's volume is not what the weekly pattern predicts. The forecaster removes special
-days from the series it fits, and multiplies the forecast of a future special day by the median
-ratio actual / expected observed on past special days of the same kind.
+A *special day* is a local date whose volume the weekly pattern does not predict: a public
+holiday, the ordinary day before or after one (people call on the last or first open day instead),
+or a configured :class:`~wfm.config.Event` such as a campaign or Black Friday. The forecaster
+leaves special days out of the series it fits, and multiplies the forecast of a future special
+day by a factor learnt from the past days of the same *kind*.
+
+Each date gets exactly one kind (:func:`day_kinds`). When several apply, the most specific wins:
+
+    event  >  ``holiday``  >  ``after_holiday``  >  ``before_holiday``  >  ordinary (``""``)
+
+An event only marks the days of the channels it names (all channels when it names none); when two
+events cover the same day, the one listed first in the configuration wins. A day between two
+holidays is ``after_holiday``.
+
+Factors (:func:`special_day_factors`) are the median ratio actual ÷ expected over the past days of
+a kind, one ratio per *day* (a five-day event range gives up to five ratios); ``expected`` is what
+the weekly pattern predicts for that day. The median is used because a kind has few days and one
+of them may be odd. An event with a numeric multiplier uses it as given; a kind never seen gets
+1.0.
+
+Outliers (:func:`detect_outliers`) are ordinary days whose value a broken feed or an outage
+distorted: a day with lost data, a day with no calls, the flood after an outage. A day's expected
+value ``e`` is the median of the same weekday in the four weeks before and after it (special days
+and days without data left out, at least three needed): a Hampel filter with a weekly lag
+(Hampel 1974). Its deviation is measured as a robust z-score
+
+    z = (2√a − 2√e) / √(1 + σ² e),
+
+the variance-stabilised residual (Anscombe 1948) of a count ``a`` that has Poisson noise plus a
+day-level multiplicative noise of standard deviation ``σ`` (variance ``e + σ² e²``). ``σ`` is the
+smallest value ≥ 0 for which ``1.4826 × median |z|`` over all judged days is at most 1: the MAD
+scale of the residuals (Leys et al. 2013), which never drops below pure counting noise. For large
+counts ``z ≈ log(a ÷ e) / σ``, a robust z-score of the log ratio; for a small channel (20 calls on
+Saturdays next to 1,000 on weekdays) the Poisson term keeps the quiet days from being flagged for
+the spread of the busy ones. A day is an outlier when
+
+    |z| > threshold   and   |a ÷ e − 1| > min_change,
+
+the second rule keeping a very steady series from flagging a 10 % dip. A day with no calls has a
+finite ``z`` (ratio 0) and is flagged when its expected volume is large enough to make that
+unlikely. Days whose expected value is below ``min_expected`` (closed weekdays) are never
+outliers.
+
+References
+----------
+F. R. Hampel (1974), "The influence curve and its role in robust estimation", *Journal of the
+American Statistical Association* 69(346), 383–393.
+
+C. Leys, C. Ley, O. Klein, P. Bernard and L. Licata (2013), "Detecting outliers: Do not use
+standard deviation around the mean, use absolute deviation around the median", *Journal of
+Experimental Social Psychology* 49(4), 764–766.
+
+F. J. Anscombe (1948), "The transformation of Poisson, binomial and negative-binomial data",
+*Biometrika* 35(3/4), 246–254.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 
+from wfm.config import Event
 from wfm.timegrid import Grid
 
 HOLIDAY = "holiday"
+BEFORE_HOLIDAY = "before_holiday"
 AFTER_HOLIDAY = "after_holiday"
 NORMAL = ""
-KINDS = (HOLIDAY, AFTER_HOLIDAY)
+HOLIDAY_KINDS = (HOLIDAY, AFTER_HOLIDAY, BEFORE_HOLIDAY)
+"""The kinds the public-holiday calendar gives, most specific first."""
+
+OUTLIER_WEEKS = 4
+"""The expected value of a day is the median of its weekday this many weeks either side."""
+MIN_NEIGHBOURS = 3
+"""Fewer usable same-weekday neighbours than this and a day is not judged."""
+MAD_TO_SD = 1.4826
+"""``1 / Φ⁻¹(3/4)``: makes the MAD a consistent estimate of a normal standard deviation."""
+OUTLIER_COLUMNS = ("date", "actual", "expected", "ratio")
 
 
-def day_kinds(grid: Grid, dates: pd.Index) -> pd.Series:
-    """``holiday``, ``after_holiday`` or ``""`` for each local date."""
-    dates = pd.Index([pd.Timestamp(d).date() for d in dates])
-    is_hol = grid.is_holiday(dates)
-    prev = pd.Index([d - dt.timedelta(days=1) for d in dates])
-    after = grid.is_holiday(prev) & ~is_hol
-    kinds = np.where(is_hol, HOLIDAY, np.where(after, AFTER_HOLIDAY, NORMAL))
-    return pd.Series(kinds, index=dates)
+def event_kind(name: str) -> str:
+    """The day kind of the event called ``name``: ``event:<name>``."""
+    return f"event:{name}"
+
+
+def _as_dates(index: Sequence[dt.date] | pd.Index) -> pd.Index:
+    """Local dates as an Index of ``datetime.date``, whatever form they came in."""
+    if len(index) == 0:
+        return pd.Index([], dtype=object)
+    return pd.Index(pd.DatetimeIndex(pd.to_datetime(list(index))).date)
+
+
+def day_kinds(
+    grid: Grid,
+    dates: Sequence[dt.date] | pd.Index,
+    events: Sequence[Event] = (),
+    channel: str | None = None,
+) -> pd.Series:
+    """The kind of each local date: an event, a holiday kind, or :data:`NORMAL`.
+
+    Parameters
+    ----------
+    grid
+        The site grid; its holiday calendar decides the holiday kinds.
+    dates
+        Local dates (``datetime.date``, or anything :func:`pandas.to_datetime` reads).
+    events
+        Configured events. The first listed wins where two cover the same day.
+    channel
+        Only events for this channel (and events naming no channel) mark days. ``None`` applies
+        every event.
+
+    Returns
+    -------
+    pandas.Series
+        Kind strings, indexed by the dates as ``datetime.date``.
+    """
+    days = _as_dates(dates)
+    stamps = pd.DatetimeIndex(pd.to_datetime(list(days))) if len(days) else pd.DatetimeIndex([])
+    one = pd.Timedelta(days=1)
+    holiday = grid.is_holiday(stamps)
+    after = grid.is_holiday(stamps - one) & ~holiday
+    before = grid.is_holiday(stamps + one) & ~holiday & ~after
+    kinds = np.full(len(days), NORMAL, dtype=object)
+    kinds[before] = BEFORE_HOLIDAY
+    kinds[after] = AFTER_HOLIDAY
+    kinds[holiday] = HOLIDAY
+    # Walk the events last to first, so that the first listed is written last and wins.
+    for event in reversed(events):
+        if channel is None or event.channels is None or channel in event.channels:
+            kinds[np.asarray(days.isin(event.days()), dtype=bool)] = event_kind(event.name)
+    return pd.Series(kinds, index=days, name="kind", dtype=object)
 
 
 def special_day_factors(
-    actual: pd.Series, expected: pd.Series, kinds: pd.Series, *, min_expected: float = 1.0
+    actual: pd.Series,
+    expected: pd.Series,
+    kinds: pd.Series,
+    events: Sequence[Event] = (),
+    *,
+    min_expected: float = 1.0,
 ) -> dict[str, float]:
-    """Median ratio actual / expected per special-day kind seen in the history.
+    """Volume multiplier per special-day kind.
 
-    Days whose expected volume is below ``min_expected`` carry no information and are skipped.
-    A kind never seen gets factor 1.0.
+    Parameters
+    ----------
+    actual
+        Observed daily volume by local date; NaN for a day without (complete) data.
+    expected
+        What the weekly pattern predicts for the same dates.
+    kinds
+        :func:`day_kinds` of (at least) the dates of ``actual``.
+    events
+        Configured events: a numeric multiplier is returned as given, ``learn`` is learnt.
+    min_expected
+        Days expected below this volume carry no information about a ratio and are skipped.
+
+    Returns
+    -------
+    dict[str, float]
+        One factor for each holiday kind, each special kind in ``kinds`` and each event: the
+        median of actual ÷ expected over the past days of that kind, or 1.0 when there are none.
     """
+    days = _as_dates(actual.index)
+    y = pd.Series(actual.to_numpy(dtype=float), index=days)
+    exp = pd.Series(expected.to_numpy(dtype=float), index=_as_dates(expected.index))
+    exp = exp.reindex(days)
+    kind = pd.Series(kinds.to_numpy(), index=_as_dates(kinds.index)).reindex(days)
+    usable = (y.notna() & (exp >= min_expected)).to_numpy()
+    ratio = (y / exp).to_numpy()
+    kind_arr = kind.to_numpy()
+
+    wanted = [*HOLIDAY_KINDS, *(k for k in pd.unique(kinds.to_numpy()) if k != NORMAL)]
+    given: dict[str, float] = {}
+    for event in events:
+        k = event_kind(event.name)
+        wanted.append(k)
+        if event.multiplier != "learn" and k not in given:
+            given[k] = float(event.multiplier)
+
     factors: dict[str, float] = {}
-    for kind in KINDS:
-        sel = (kinds == kind) & (expected >= min_expected) & actual.notna()
-        ratios = (actual[sel] / expected[sel]).to_numpy()
-        factors[kind] = float(np.median(ratios)) if len(ratios) else 1.0
+    for k in dict.fromkeys(wanted):  # unique, in order
+        if k in given:
+            factors[k] = given[k]
+            continue
+        ratios = ratio[usable & (kind_arr == k)]
+        factors[k] = float(np.median(ratios)) if len(ratios) else 1.0
     return factors
+
+
+def detect_outliers(
+    actual: pd.Series,
+    kinds: pd.Series,
+    *,
+    threshold: float = 5.0,
+    min_change: float = 0.25,
+    min_expected: float = 1.0,
+) -> pd.DataFrame:
+    """Ordinary history days whose volume a data loss, an outage or its aftermath distorted.
+
+    The rule is in the module docstring: a robust z-score ``|z| > threshold`` of the day against
+    the median of its weekday over ±4 weeks, and a change of more than ``min_change``.
+
+    Parameters
+    ----------
+    actual
+        Daily volume by local date; NaN for a day without (complete) data. Missing dates are
+        allowed.
+    kinds
+        :func:`day_kinds` of the dates; only :data:`NORMAL` days are judged or used as
+        neighbours. A date missing from ``kinds`` counts as ordinary.
+    threshold
+        Robust z-score (in MAD-based standard deviations) a day must exceed.
+    min_change
+        Relative change ``|actual ÷ expected − 1|`` a day must exceed.
+    min_expected
+        Days expected below this volume (closed weekdays) are never outliers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``date`` (``datetime.date``), ``actual``, ``expected`` and ``ratio``; one row per
+        outlier, sorted by date.
+    """
+    empty = pd.DataFrame({c: pd.Series(dtype=object if c == "date" else float)
+                          for c in OUTLIER_COLUMNS})
+    if len(actual) == 0:
+        return empty
+    days = _as_dates(actual.index)
+    if days.has_duplicates:
+        raise ValueError(f"detect_outliers needs one value per date; "
+                         f"{days[days.duplicated()][0]} appears more than once")
+    kind = pd.Series(kinds.to_numpy(), index=_as_dates(kinds.index)).reindex(days)
+    stamps = pd.DatetimeIndex(pd.to_datetime(list(days)))
+    full = pd.date_range(stamps.min(), stamps.max(), freq="D")
+    y = pd.Series(actual.to_numpy(dtype=float), index=stamps).reindex(full).to_numpy()
+    normal = pd.Series((kind.fillna(NORMAL) == NORMAL).to_numpy(), index=stamps)
+    ordinary = normal.reindex(full, fill_value=False).to_numpy(dtype=bool) & ~np.isnan(y)
+    expected = _weekday_median(np.where(ordinary, y, np.nan))
+
+    judged = ordinary & (expected >= min_expected)  # NaN expected (too few neighbours) fails
+    if not judged.any():
+        return empty
+    a, e = np.maximum(y[judged], 0.0), expected[judged]
+    jump = 2 * np.sqrt(a) - 2 * np.sqrt(e)
+    sigma = _overdispersion(jump, e)
+    z = jump / np.sqrt(1 + sigma**2 * e)
+    ratio = a / e
+    flagged = (np.abs(z) > threshold) & (np.abs(ratio - 1) > min_change)
+    return pd.DataFrame({
+        "date": pd.Index(full[judged][flagged].date, dtype=object),
+        "actual": a[flagged],
+        "expected": e[flagged],
+        "ratio": ratio[flagged],
+    })
+
+
+def _weekday_median(y: np.ndarray) -> np.ndarray:
+    """Median of the same weekday 1 … OUTLIER_WEEKS weeks either side of each day of a daily
+    array (NaN = not usable); NaN where fewer than MIN_NEIGHBOURS are usable."""
+    pad = 7 * OUTLIER_WEEKS
+    padded = np.concatenate([np.full(pad, np.nan), y, np.full(pad, np.nan)])
+    n = len(y)
+    shifts = [s * 7 * w for w in range(1, OUTLIER_WEEKS + 1) for s in (-1, 1)]
+    neighbours = np.stack([padded[pad + s: pad + s + n] for s in shifts], axis=1)
+    enough = (~np.isnan(neighbours)).sum(axis=1) >= MIN_NEIGHBOURS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows, masked just below
+        median = np.nanmedian(neighbours, axis=1)
+    return np.where(enough, median, np.nan)
+
+
+def _overdispersion(jump: np.ndarray, expected: np.ndarray) -> float:
+    """The smallest σ ≥ 0 giving ``jump / √(1 + σ² expected)`` a MAD scale of at most 1."""
+
+    def excess(sigma: float) -> float:
+        z = jump / np.sqrt(1 + sigma**2 * expected)
+        return MAD_TO_SD * float(np.median(np.abs(z))) - 1.0
+
+    if excess(0.0) <= 0:
+        return 0.0
+    hi = 1.0
+    while excess(hi) > 0:  # the scale falls to 0 as sigma grows, so this ends
+        hi *= 2
+    return float(brentq(excess, 0.0, hi, xtol=1e-9))

@@ -1,104 +1,320 @@
-"""Daily volume models: each offers ``fit(y) -> self`` and ``predict(horizon, levels) -> frame``.
+"""Volume models: each fits one channel's :class:`~wfm.forecast.series.DayMatrix` and forecasts
+whole future days, slot by slot.
 
-A model sees one channel's daily totals (a float Series indexed by local date, no missing values:
-the orchestrator has already replaced special days and gaps) and forecasts the next ``horizon``
-days with prediction intervals. The intraday profile turns daily totals into intervals later
-(:mod:`wfm.forecast.profile`); selection and backtesting live in :mod:`wfm.forecast.backtest`.
+Every model offers ``fit(train) -> self`` and ``predict(dates) -> rows`` (one row of
+non-negative counts per date, ``slots`` columns); it learns only from known rows (special days,
+outliers and gaps are NaN) and says how many known days it needs (``min_days``). Special-day
+factors, opening hours, prediction intervals and selection are the orchestrator's
+(:mod:`wfm.forecast`), the same for every model.
+
+The zoo, from baseline to structure:
+
+- ``seasonal_naive``: the same slot on the last known same weekday.
+- ``median_4w``: the median of the same slot over the last four known same weekdays.
+- ``weighted_index``: the recency-weighted mean of the same slot over the last ``weeks`` known
+  same weekdays — what WFM suites call a weighted historical index.
+- ``topdown_ets``: daily totals by ETS (damped trend, weekly seasonality) × each weekday's
+  recency-weighted intraday shares — the industry's top-down method.
+- ``mstl``: MSTL (daily and weekly seasonality) of the root-transformed interval series, the
+  seasonally adjusted daily level forecast by damped-trend ETS.
+- ``poisson_glm``: a Poisson GLM of the interval counts with weekday × Fourier time-of-day terms
+  and a trend.
+- ``combination``: the mean of the structural models' forecasts (simple averages are hard to
+  beat: Clemen 1989; Makridakis et al., M4, 2020).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
-from typing import Protocol, Self
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import ClassVar, Protocol, Self, cast
 
 import numpy as np
-import pandas as pd
-from scipy.stats import norm
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
+import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.seasonal import MSTL
 
-WEEK = 7
+from wfm.forecast.series import WEEK, DayMatrix, fill_by_weekday
+
+RECENT_WEIGHT = 0.85
+"""Weight of a week relative to the week after it in indices and profiles."""
+DAILY_FIT_DAYS = 364
+"""The top-down model fits its daily totals on at most the last 52 weeks."""
+INTERVAL_FIT_WEEKS = 10
+"""Interval-level models (MSTL, GLM) fit on at most the last 10 weeks: enough for the weekly
+cycle and a trend, short enough to follow a changing level and to stay fast."""
 
 
 class VolumeModel(Protocol):
-    """The interface every daily volume model offers."""
+    """The interface every volume model offers."""
 
-    alias: str
+    alias: ClassVar[str]
+    min_days: ClassVar[int]
 
-    def fit(self, y: pd.Series) -> Self:
-        """Fit to daily totals ``y`` (index: consecutive dates)."""
+    def fit(self, train: DayMatrix) -> Self:
+        """Learn from the known rows of ``train``."""
         ...
 
-    def predict(self, horizon: int, levels: tuple[int, ...]) -> pd.DataFrame:
-        """Columns ``mean`` and ``lo{L}``/``hi{L}`` per level, one row per day ahead."""
+    def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
+        """One row of forecast counts per date (dates after the training days)."""
         ...
 
 
-def _bounds(mean: np.ndarray, sd: np.ndarray, levels: tuple[int, ...]) -> pd.DataFrame:
-    out = {"mean": np.maximum(mean, 0.0)}
-    for lv in levels:
-        z = norm.ppf(0.5 + lv / 200)
-        out[f"lo{lv}"] = np.maximum(mean - z * sd, 0.0)
-        out[f"hi{lv}"] = np.maximum(mean + z * sd, 0.0)
-    return pd.DataFrame(out)
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the optimisers' convergence chatter: the backtest judges the fit, not them."""
+    with warnings.catch_warnings():
+        for category in (ConvergenceWarning, RuntimeWarning, PerfectSeparationWarning,
+                         UserWarning):
+            warnings.simplefilter("ignore", category)
+        yield
 
 
-class SeasonalNaive:
-    """Same weekday last week; intervals from the spread of past week-over-week errors.
+class _ByWeekday:
+    """A model that keeps one row per weekday and repeats it."""
 
-    The h-step error of a seasonal random walk grows with the number of seasons ahead,
-    ``sd_h = sd_1 * sqrt(ceil(h / 7))`` (Hyndman & Athanasopoulos, *Forecasting: Principles and
-    Practice*, 3rd ed., §5.5).
-    """
+    rows: np.ndarray
+
+    def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
+        return np.maximum(self.rows[[d.weekday() for d in dates]], 0.0)
+
+
+class SeasonalNaive(_ByWeekday):
+    """The same slot on the last known same weekday (a seasonal random walk)."""
 
     alias = "seasonal_naive"
+    min_days = WEEK
 
-    def fit(self, y: pd.Series) -> Self:
-        values = np.asarray(y, dtype=float)
-        if len(values) < 2 * WEEK:
-            raise ValueError(f"seasonal naive needs at least {2 * WEEK} days, got {len(values)}")
-        self._last_week = values[-WEEK:]
-        errors = values[WEEK:] - values[:-WEEK]
-        self._sd = float(np.std(errors[-8 * WEEK:], ddof=1))
+    def fit(self, train: DayMatrix) -> Self:
+        self.rows = np.stack([_last(train, wd, 1)[-1] for wd in range(WEEK)])
         return self
 
-    def predict(self, horizon: int, levels: tuple[int, ...]) -> pd.DataFrame:
-        h = np.arange(horizon)
-        mean = self._last_week[h % WEEK]
-        sd = self._sd * np.sqrt(h // WEEK + 1)
-        return _bounds(mean, sd, levels)
+
+class Median4w(_ByWeekday):
+    """The median of the same slot over the last four known same weekdays."""
+
+    alias = "median_4w"
+    min_days = 2 * WEEK
+
+    def fit(self, train: DayMatrix) -> Self:
+        self.rows = np.stack([np.median(_last(train, wd, 4), axis=0) for wd in range(WEEK)])
+        return self
 
 
-class Ets:
-    """Exponential smoothing (Holt-Winters) with damped additive trend and weekly seasonality.
+class WeightedIndex(_ByWeekday):
+    """Recency-weighted mean of the same slot over the last ``weeks`` known same weekdays."""
 
-    statsmodels' ``ETSModel`` (error=add, trend=add damped, seasonal=add, period 7) fitted by
-    maximum likelihood; prediction intervals are the model's analytic ones (Hyndman et al.,
-    *Forecasting with Exponential Smoothing*, 2008, ch. 6).
+    alias = "weighted_index"
+    min_days = 2 * WEEK
+
+    def __init__(self, weeks: int = 8) -> None:
+        self.weeks = weeks
+
+    def fit(self, train: DayMatrix) -> Self:
+        self.rows = np.stack([_weighted(_last(train, wd, self.weeks)) for wd in range(WEEK)])
+        return self
+
+
+class TopDownEts:
+    """Daily totals by ETS × intraday shares per weekday.
+
+    The totals (unknown days interpolated from the same weekday) are fitted with statsmodels'
+    ``ETSModel`` (additive error, damped additive trend, additive weekly seasonality) by maximum
+    likelihood (Hyndman et al., *Forecasting with Exponential Smoothing*, 2008); each weekday's
+    shares are the recency-weighted mean shares of its last ``weeks`` known days.
     """
 
-    alias = "ets"
+    alias = "topdown_ets"
+    min_days = 4 * WEEK
 
-    def fit(self, y: pd.Series) -> Self:
-        values = np.asarray(y, dtype=float)
-        if len(values) < 4 * WEEK:
-            raise ValueError(f"ETS needs at least {4 * WEEK} days, got {len(values)}")
-        series = pd.Series(values, index=pd.RangeIndex(len(values)))
-        model = ETSModel(series, error="add", trend="add", damped_trend=True, seasonal="add",
+    def __init__(self, weeks: int = 8) -> None:
+        self.weeks = weeks
+
+    def fit(self, train: DayMatrix) -> Self:
+        totals = fill_by_weekday(train).sum(axis=1)[-DAILY_FIT_DAYS:]
+        self._end = train.dates[-1]
+        model = ETSModel(totals, error="add", trend="add", damped_trend=True, seasonal="add",
                          seasonal_periods=WEEK)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with _quiet():
             self._result = model.fit(disp=False, maxiter=200)
+        self._shares = np.stack([_shares(_last(train, wd, self.weeks)) for wd in range(WEEK)])
         return self
 
-    def predict(self, horizon: int, levels: tuple[int, ...]) -> pd.DataFrame:
-        n = self._result.nobs
-        pred = self._result.get_prediction(start=n, end=n + horizon - 1)
-        mean = np.asarray(pred.predicted_mean, dtype=float)
-        sd = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
-        return _bounds(mean, sd, levels)
+    def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
+        ahead = [(d - self._end).days for d in dates]
+        path = np.asarray(self._result.forecast(max(ahead)), dtype=float)
+        totals = np.maximum(path[np.array(ahead) - 1], 0.0)
+        return totals[:, None] * self._shares[[d.weekday() for d in dates]]
 
 
-MODELS: dict[str, type[SeasonalNaive] | type[Ets]] = {"seasonal_naive": SeasonalNaive, "ets": Ets}
-"""Every daily model by alias; ``forecast.models: auto`` chooses among all of them."""
+class Mstl:
+    """MSTL of the root-transformed interval counts; the adjusted level by damped-trend ETS.
+
+    The last ``INTERVAL_FIT_WEEKS`` weeks are square-rooted (the variance-stabilising transform
+    of Poisson counts used for call-center arrivals by Brown et al., *JASA* 2005), decomposed by
+    MSTL (Bandara, Hyndman & Bergmeir 2021) with daily and weekly periods, and the seasonally
+    adjusted series' daily means forecast by ETS with a damped trend. A future slot is that
+    level plus the last daily and weekly seasonal values, squared back (+¼, the mean of a
+    root-Poisson's variance).
+    """
+
+    alias = "mstl"
+    min_days = 4 * WEEK
+
+    def fit(self, train: DayMatrix) -> Self:
+        values = fill_by_weekday(train)[-INTERVAL_FIT_WEEKS * WEEK:]
+        days, slots = values.shape
+        self._end = train.dates[-1]
+        self._slots = slots
+        root = np.sqrt(np.maximum(values, 0.0)).ravel()
+        with _quiet():
+            res = MSTL(root, periods=(slots, WEEK * slots), iterate=2, stl_kwargs=_STL_FAST).fit()
+            seasonal = np.asarray(res.seasonal, dtype=float)
+            adjusted = root - seasonal.sum(axis=1)
+            level = adjusted.reshape(days, slots).mean(axis=1)
+            self._level = ETSModel(level, error="add", trend="add", damped_trend=True).fit(
+                disp=False, maxiter=200)
+        self._daily = seasonal[-slots:, 0]
+        weekly = seasonal[-WEEK * slots:, 1].reshape(WEEK, slots)
+        last_wd = [(self._end - dt.timedelta(days=WEEK - 1 - i)).weekday() for i in range(WEEK)]
+        self._weekly = weekly[np.argsort(last_wd)]  # row = weekday
+        self._zero = (values[-4 * WEEK:] == 0).reshape(-1, WEEK, slots).all(axis=0)
+        self._zero = self._zero[np.argsort(last_wd)]
+        return self
+
+    def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
+        ahead = np.array([(d - self._end).days for d in dates])
+        level = np.asarray(self._level.forecast(int(ahead.max())), dtype=float)[ahead - 1]
+        wd = [d.weekday() for d in dates]
+        root = level[:, None] + self._daily[None, :] + self._weekly[wd]
+        out = np.maximum(root, 0.0) ** 2 + 0.25
+        out[self._zero[wd]] = 0.0  # a slot with no contact in four weeks stays empty
+        return out
+
+
+_STL_FAST = {"inner_iter": 2, "outer_iter": 0, "trend_jump": 50, "low_pass_jump": 10}
+"""STL evaluating its trend and low-pass smoothers every few points and interpolating (the
+"jump" of Cleveland et al. 1990, who suggest about a tenth of the window): ten times faster and
+the same backtest error on the sample; no robustness loop, as special days and outliers are
+already out of the series."""
+
+
+class PoissonGlm:
+    """Poisson GLM per weekday: log mean = Fourier(time of day) + trend.
+
+    Each weekday gets an intercept, ``K`` sine/cosine pairs of the slot (Fourier terms give a
+    smooth daily curve with few parameters, Hyndman & Athanasopoulos, *FPP3* §7.4) and a linear
+    trend in weeks — the weekday × time-of-day interaction, fitted as seven small GLMs (the
+    weekday blocks share no parameter, so this is the same model as one big design, far
+    faster). Fitted by IRLS (statsmodels ``GLM``) on the last ``INTERVAL_FIT_WEEKS`` weeks of
+    known days; slots with no contact in that window are left out and forecast as zero.
+    """
+
+    alias = "poisson_glm"
+    min_days = 2 * WEEK
+    harmonics = 12
+
+    def fit(self, train: DayMatrix) -> Self:
+        keep = train.known.copy()
+        keep[: max(0, len(keep) - INTERVAL_FIT_WEEKS * WEEK)] = False
+        self._end = train.dates[-1]
+        slots = train.slots
+        self._k = min(self.harmonics, slots // 2 - 1)
+        self._fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        weekdays = train.weekdays
+        for wd in range(WEEK):
+            rows = np.flatnonzero(keep & (weekdays == wd))
+            values = train.values[rows]
+            active = np.flatnonzero(values.sum(axis=0) > 0)
+            if len(rows) == 0 or len(active) == 0:
+                continue
+            t = np.array([(train.dates[r] - self._end).days for r in rows], dtype=float)
+            x = self._design(np.tile(active, len(rows)), np.repeat(t, len(active)), slots,
+                             trend=len(rows) > 1)
+            y = values[:, active].ravel()
+            with _quiet():
+                params = sm.GLM(y, x, family=sm.families.Poisson()).fit(maxiter=25).params
+            self._fits[wd] = (active, np.asarray(params))
+        self._slots = slots
+        return self
+
+    def _design(self, slot: np.ndarray, t: np.ndarray, slots: int, *,
+                trend: bool) -> np.ndarray:
+        angle = 2 * np.pi * slot[:, None] * np.arange(1, self._k + 1)[None, :] / slots
+        cols = [np.ones((len(slot), 1)), np.cos(angle), np.sin(angle)]
+        if trend:
+            cols.append((t / WEEK)[:, None])
+        return np.hstack(cols)
+
+    def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
+        out = np.zeros((len(dates), self._slots))
+        for i, d in enumerate(dates):
+            if d.weekday() not in self._fits:
+                continue
+            active, params = self._fits[d.weekday()]
+            t = np.full(len(active), float((d - self._end).days))
+            x = self._design(active, t, self._slots, trend=len(params) > 1 + 2 * self._k)
+            out[i, active] = np.exp(np.clip(x @ params, -50, 50))
+        return out
+
+
+class Combination:
+    """The mean of the structural models' forecasts (those with enough history)."""
+
+    alias = "combination"
+    members: ClassVar[tuple[str, ...]] = ("weighted_index", "topdown_ets", "mstl", "poisson_glm")
+    min_days = 2 * WEEK
+
+    def __init__(self, weeks: int = 8) -> None:
+        self.weeks = weeks
+
+    def fit(self, train: DayMatrix) -> Self:
+        usable = int(train.known.sum())
+        self._fitted = [make(m, self.weeks).fit(train) for m in self.members
+                        if MODELS[m].min_days <= usable]
+        return self
+
+    def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
+        return combine([m.predict(dates) for m in self._fitted])
+
+
+def combine(forecasts: Sequence[np.ndarray]) -> np.ndarray:
+    """The combination of members' forecasts: their mean."""
+    return np.mean(np.stack(forecasts), axis=0)
+
+
+MODELS: dict[str, type[VolumeModel]] = {m.alias: m for m in cast(
+    "tuple[type[VolumeModel], ...]",
+    (SeasonalNaive, Median4w, WeightedIndex, TopDownEts, Mstl, PoissonGlm, Combination))}
+"""Every volume model by alias, simplest first; ``forecast.models: auto`` tries them all."""
+
+
+def make(alias: str, weeks: int = 8) -> VolumeModel:
+    """A fresh model; ``weeks`` is the recent history an index or profile averages over."""
+    cls = MODELS[alias]
+    if cls in (WeightedIndex, TopDownEts, Combination):
+        return cls(weeks)  # type: ignore[call-arg]
+    return cls()
+
+
+def _last(train: DayMatrix, weekday: int, count: int) -> np.ndarray:
+    """The last ``count`` known rows of a weekday; one zero row when it has none."""
+    rows = train.last_rows(weekday, count)
+    return rows if len(rows) else np.zeros((1, train.slots))
+
+
+def _weighted(rows: np.ndarray) -> np.ndarray:
+    w = RECENT_WEIGHT ** np.arange(len(rows))[::-1]
+    return np.asarray((rows * w[:, None]).sum(axis=0) / w.sum())
+
+
+def _shares(rows: np.ndarray) -> np.ndarray:
+    totals = rows.sum(axis=1)
+    ok = totals > 0
+    if not ok.any():
+        return np.zeros(rows.shape[1])
+    shares = _weighted(rows[ok] / totals[ok, None])
+    return shares / shares.sum()

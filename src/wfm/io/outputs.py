@@ -11,6 +11,8 @@ from wfm.io.export import write_frame
 
 FILES = {
     "forecast": ("forecast.csv", F.FORECAST_COLUMNS),
+    "forecast_daily": ("forecast_daily.csv", F.FORECAST_DAILY_COLUMNS),
+    "forecast_weekly": ("forecast_weekly.csv", F.FORECAST_WEEKLY_COLUMNS),
     "requirements": ("requirements.csv", F.REQUIREMENTS_COLUMNS),
     "schedule": ("schedule.csv", F.SCHEDULE_COLUMNS),
     "agent_intervals": ("agent_intervals.csv", F.AGENT_INTERVAL_COLUMNS),

@@ -153,9 +153,8 @@ def _place(t: ShiftTemplate, d: int, day: dt.date, index: pd.DatetimeIndex,
            grid: Grid) -> ShiftOption | None:
     """Put template ``t`` on ``day``; None where DST makes the start time not exist."""
     naive = pd.Timestamp(day) + pd.Timedelta(minutes=t.start_minute)
-    try:
-        start = naive.tz_localize(grid.timezone, ambiguous=True, nonexistent="raise")
-    except (ValueError, TypeError):  # pytz/zoneinfo NonExistentTimeError subclasses ValueError
+    start = naive.tz_localize(grid.timezone, ambiguous=True, nonexistent="NaT")
+    if pd.isna(start):
         return None
     first = int(index.get_indexer(pd.DatetimeIndex([start]))[0])
     n = t.length_minutes // grid.interval_minutes
