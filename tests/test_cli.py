@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from numpy.testing import assert_allclose
 
 from wfm import frames as F
 from wfm.cli import cli
+from wfm.config import KNOWN_MODELS
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "configs" / "example.yaml"
@@ -52,7 +54,8 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 
 
 def test_the_pipeline_commands_exist() -> None:
-    assert {"sample", "validate", "forecast", "staff", "schedule", "run"} <= set(cli.commands)
+    assert {"sample", "validate", "forecast", "backtest", "staff", "schedule", "run"} <= set(
+        cli.commands)
 
 
 # --- validate and config errors ------------------------------------------------------------------
@@ -231,6 +234,69 @@ def test_forecast_writes_the_forecast_file(forecast_run: tuple[Result, Path]) ->
     assert tuple(df.columns) == F.FORECAST_COLUMNS
     assert df[F.INTERVAL_START].iloc[0] == "2026-03-23T00:00:00+01:00"
     assert len(df) == 3 * (7 * 96 - 4)
+
+
+def test_forecast_writes_daily_and_weekly_totals_beside_it(
+        forecast_run: tuple[Result, Path]) -> None:
+    _, path = forecast_run
+    intervals = pd.read_csv(path)
+    daily = pd.read_csv(path.parent / "forecast_daily.csv")
+    weekly = pd.read_csv(path.parent / "forecast_weekly.csv")
+
+    assert tuple(daily.columns) == F.FORECAST_DAILY_COLUMNS
+    assert tuple(weekly.columns) == F.FORECAST_WEEKLY_COLUMNS
+    assert len(daily) == 3 * 7
+    assert weekly["days"].tolist() == [7, 7, 7]
+    by_channel = intervals.groupby(F.CHANNEL)[F.VOLUME].sum()
+    for frame in (daily, weekly):
+        totals = frame.groupby(F.CHANNEL)[F.VOLUME].sum()
+        assert_allclose(totals[by_channel.index], by_channel, rtol=1e-4)
+
+
+def test_forecast_prints_the_chosen_model_and_its_backtest(
+        forecast_run: tuple[Result, Path]) -> None:
+    result, _ = forecast_run
+
+    assert "WAPE" in result.output
+    assert any(alias in result.output for alias in KNOWN_MODELS)
+
+
+def test_forecast_as_of_keeps_the_actuals_before_it(small_site: Path) -> None:
+    out = small_site.parent / "asof" / "forecast.csv"
+
+    result = invoke("forecast", "--config", small_site, "--as-of", "2026-03-16T11:00",
+                    "--days", "1", "--out", out)
+
+    assert result.exit_code == 0, result.output
+    df = pd.read_csv(out)
+    assert df[F.INTERVAL_START].iloc[0] == "2026-03-16T00:00:00+01:00"
+    before = df[F.INTERVAL_START] < "2026-03-16T11:00:00+01:00"
+    assert set(df.loc[before, F.MODEL]) == {"actual"}
+    assert df.loc[~before & (df[F.VOLUME] > 0), F.MODEL].str.endswith("+intraday").any()
+
+
+def test_forecast_as_of_and_start_together_is_a_usage_error(small_site: Path) -> None:
+    result = invoke("forecast", "--config", small_site, "--as-of", "2026-03-16T11:00",
+                    "--start", "2026-03-16", "--out", small_site.parent / "x.csv")
+
+    assert result.exit_code == 1
+    assert "--as-of" in result.output
+    assert_no_traceback(result)
+
+
+def test_backtest_writes_scores_and_prints_a_leaderboard(small_site: Path) -> None:
+    out = small_site.parent / "backtest.csv"
+
+    result = invoke("backtest", "--config", small_site, "--folds", "2", "--horizon-days", "7",
+                    "--out", out)
+
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(out)
+    assert {"channel", "model", "fold", "wape", "mase", "rmse", "bias", "coverage80",
+            "coverage95"} <= set(scores.columns)
+    assert set(scores["fold"]) == {1, 2}
+    assert set(scores["channel"]) == {"voice", "chat", "email"}
+    assert "★" in result.output
 
 
 def test_staff_reads_the_forecast_and_writes_requirements(staff_run: tuple[Result, Path]) -> None:

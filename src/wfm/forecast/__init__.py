@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -37,10 +38,11 @@ from wfm.config import Channel, Config
 from wfm.errors import DataError
 from wfm.forecast import calendar
 from wfm.forecast.aht import forecast_aht
-from wfm.forecast.backtest import Backtest, backtest
+from wfm.forecast.backtest import Backtest, Hours, backtest
 from wfm.forecast.intervals import Noise, count_bounds, fit_noise
 from wfm.forecast.models import MODELS, make
 from wfm.forecast.series import WEEK, DayMatrix, day_matrix, fill_by_weekday, to_intervals
+from wfm.hours import MINUTES_PER_DAY
 from wfm.timegrid import Grid
 
 FALLBACK_ORDER = ("weighted_index", "median_4w", "seasonal_naive")
@@ -184,8 +186,7 @@ def _evaluate_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     if hist.empty:
         raise DataError(None, f"the history has no data for channel '{channel.name}'")
     prep = _prepare(hist, channel, config, grid)
-    finish = _finisher(channel, grid)
-    bt = backtest(prep.train, prep.candidates, folds, horizon, finish,
+    bt = backtest(prep.train, prep.candidates, folds, horizon, _hours(channel, grid),
                   weeks=config.forecast.history_weeks)
     return bt, prep.notes
 
@@ -219,23 +220,24 @@ def _prepare(hist: pd.DataFrame, channel: Channel, config: Config, grid: Grid) -
     return _Prepared(matrix, train, factors, outliers, candidates, tuple(notes))
 
 
-def _finisher(channel: Channel, grid: Grid):  # type: ignore[no-untyped-def]
-    """Opening hours as a mask on the rows a model forecasts after a training matrix."""
+def _hours(channel: Channel, grid: Grid) -> Hours:
+    """The channel's opening hours on any dates (always open for deferred work, which arrives
+    around the clock and waits for opening)."""
 
-    def finish(history: DayMatrix, rows: np.ndarray) -> np.ndarray:
+    def hours(dates: Sequence[dt.date]) -> np.ndarray:
         if channel.kind == "deferred":
-            return rows  # deferred work arrives around the clock and waits for opening
-        first = history.dates[-1] + dt.timedelta(days=1)
-        return rows * open_rows(grid, channel, first, len(rows))
+            return np.ones((len(dates), MINUTES_PER_DAY // grid.interval_minutes))
+        rows = open_rows(grid, channel, dates[0], (dates[-1] - dates[0]).days + 1)
+        return rows[[(d - dates[0]).days for d in dates]]
 
-    return finish
+    return hours
 
 
 def open_rows(grid: Grid, channel: Channel, first: dt.date, days: int) -> np.ndarray:
     """Opening hours of ``days`` days from ``first`` as a day × slot 0/1 matrix."""
     index = grid.intervals(first, days)
     mask = grid.open_mask(channel.hours, index)
-    out = np.zeros((days, 24 * 60 // grid.interval_minutes))
+    out = np.zeros((days, MINUTES_PER_DAY // grid.interval_minutes))
     rows = np.array([(d - first).days for d in grid.local_day(index)])
     out[rows, grid.minute_of_day(index) // grid.interval_minutes] = mask
     return out
@@ -247,10 +249,9 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     settings = config.forecast
     name = channel.name
     prep = _prepare(hist, channel, config, grid)
-    finish = _finisher(channel, grid)
-    horizon = settings.backtest_horizon_days
-    bt = backtest(prep.train, prep.candidates, settings.backtest_folds, horizon, finish,
-                  weeks=settings.history_weeks)
+    hours = _hours(channel, grid)
+    bt = backtest(prep.train, prep.candidates, settings.backtest_folds,
+                  settings.backtest_horizon_days, hours, weeks=settings.history_weeks)
     notes = list(prep.notes)
     ranked = [m for m in bt.leaderboard()["model"] if m in prep.candidates]
     order = ranked + [m for m in (*prep.candidates, *FALLBACK_ORDER) if m not in ranked]
@@ -261,8 +262,8 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
         if MODELS[chosen].min_days > int(prep.train.known.sum()):
             continue
         try:
-            rows = finish(prep.train, make(chosen, settings.history_weeks).fit(prep.train)
-                          .predict(dates))
+            rows = make(chosen, settings.history_weeks).fit(prep.train).predict(dates)
+            rows = rows * hours(dates)
             break
         except (ValueError, np.linalg.LinAlgError) as exc:
             notes.append(f"channel '{name}': {chosen} failed to fit ({exc}); next best used")
@@ -341,7 +342,7 @@ def _daily(frame: pd.DataFrame, grid: Grid, noise: Noise, end: dt.date,
     var = noise.variance(day.to_numpy(), lead, day=True)
     for lv in F.LEVELS:
         out[F.lo(F.VOLUME, lv)], out[F.hi(F.VOLUME, lv)] = count_bounds(day.to_numpy(), var, lv)
-    out["model"] = g[F.MODEL].first().to_numpy()
+    out["model"] = g[F.MODEL].last().to_numpy()  # after --as-of: the day's re-forecast
     out["special_day"] = kinds.reindex(day.index).fillna("").to_numpy()
     out["day_var"] = var
     return out

@@ -18,7 +18,7 @@ A combination is scored from its members' forecasts of the same fold, not refitt
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,9 +32,8 @@ SCORE_COLUMNS = ("model", "fold", "cutoff", "horizon_days", "wape", "mase", "rms
                  "coverage80", "coverage95", "intervals")
 LEVELS = (80, 95)
 
-Finish = Callable[[DayMatrix, np.ndarray], np.ndarray]
-"""Turns a model's raw rows for the days after a training matrix into forecasts (opening
-hours applied)."""
+Hours = Callable[[Sequence[dt.date]], np.ndarray]
+"""A channel's opening hours: for given dates, a day × slot matrix of 1 (open) and 0."""
 
 
 @dataclass(frozen=True)
@@ -87,11 +86,12 @@ class Backtest:
 
 
 def backtest(train: DayMatrix, models: tuple[str, ...], folds: int, horizon: int,
-             finish: Finish, *, weeks: int = 8) -> Backtest:
+             hours: Hours, *, weeks: int = 8) -> Backtest:
     """Score ``models`` on ``folds`` rolling origins of ``horizon`` days each.
 
     ``train`` has NaN rows for the days no model may learn from or be scored on; a model that
-    needs more known days than a fold's history has skips that fold.
+    needs more known days than a fold's history has skips that fold. Forecasts are zero and
+    nothing is scored outside ``hours``.
     """
     n = len(train.dates)
     raw: dict[str, dict[str, list[np.ndarray]]] = {m: {} for m in models}
@@ -106,9 +106,9 @@ def backtest(train: DayMatrix, models: tuple[str, ...], folds: int, horizon: int
         if not scored.any():
             continue
         dates = train.dates[cutoff:cutoff + horizon]
-        scale = _naive_scale(history)
-        forecasts = _fold_forecasts(history, dates, models, finish, weeks)
-        open_ = finish(history, np.ones_like(actual)) > 0
+        scale = _naive_scale(history, hours(history.dates) > 0)
+        open_ = hours(dates) > 0
+        forecasts = _fold_forecasts(history, dates, models, open_, weeks)
         cells = open_ & scored[:, None]
         lead = (np.arange(len(dates)) // WEEK)[:, None] * np.ones_like(actual, dtype=int)
         for alias in models:
@@ -138,7 +138,7 @@ def backtest(train: DayMatrix, models: tuple[str, ...], folds: int, horizon: int
 
 
 def _fold_forecasts(history: DayMatrix, dates: tuple[dt.date, ...], models: tuple[str, ...],
-                    finish: Finish, weeks: int) -> dict[str, np.ndarray]:
+                    open_: np.ndarray, weeks: int) -> dict[str, np.ndarray]:
     """Each model's forecast of ``dates`` from ``history``; absent where it cannot be fitted."""
     usable = int(history.known.sum())
     wanted = set(models)
@@ -154,20 +154,21 @@ def _fold_forecasts(history: DayMatrix, dates: tuple[dt.date, ...], models: tupl
                 out[alias] = combine(parts)
             continue
         try:
-            out[alias] = finish(history, make(alias, weeks).fit(history).predict(dates))
+            out[alias] = make(alias, weeks).fit(history).predict(dates) * open_
         except (ValueError, np.linalg.LinAlgError):
             continue  # a fit that fails on this fold's data is not scored on it
     return out
 
 
-def _naive_scale(history: DayMatrix) -> float:
-    """Mean |y − y a week earlier| over the training days where both are known."""
+def _naive_scale(history: DayMatrix, open_: np.ndarray) -> float:
+    """Mean |y − y a week earlier| over the open slots of training days where both are known:
+    the same cells as the forecast errors it scales."""
     v = history.values
     if len(v) <= WEEK:
         return float("nan")
     diff = np.abs(v[WEEK:] - v[:-WEEK])
-    ok = ~np.isnan(diff).any(axis=1)
-    return float(diff[ok].mean()) if ok.any() else float("nan")
+    cells = ~np.isnan(diff).any(axis=1)[:, None] & open_[WEEK:]
+    return float(diff[cells].mean()) if cells.any() else float("nan")
 
 
 def _with_coverage(scores: pd.DataFrame, errors: dict[str, _Errors]) -> pd.DataFrame:

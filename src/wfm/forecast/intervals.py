@@ -56,7 +56,9 @@ def count_bounds(mu: np.ndarray, var: np.ndarray, level: int) -> tuple[np.ndarra
     var = np.asarray(var, dtype=float)
     tails = ((1 - level / 100) / 2, (1 + level / 100) / 2)
     lo, hi = np.zeros_like(mu), np.zeros_like(mu)
-    pos = mu > 0
+    exact = var <= 0  # a count already known (an actual)
+    lo[exact] = hi[exact] = mu[exact]
+    pos = (mu > 1e-9) & ~exact  # a vanishing mean is a zero count
     over = pos & (var > mu * (1 + 1e-9))
     under = pos & ~over
     if over.any():
