@@ -3,8 +3,10 @@
 For each of the last ``--origins`` weeks of a history, forecasts the week from the history
 before it and compares with what happened: WAPE per channel over open intervals, and the share
 of intervals inside the 80 % and 95 % bounds (well calibrated: 0.80 and 0.95). Runs on the
-bundled sample and, when ``../shared/data/real`` is present, on the fpp3 North-American bank
-calls aggregated to 15 minutes. ``--json PATH`` writes the figures as one flat JSON object.
+bundled sample (3 channels, two years of 15-minute history): each weekly forecast includes
+the backtest that selects the model, so its time is the "forecast with selection" figure.
+Real data sets are in ``forecast_real.py``. ``--json PATH`` writes the figures as one flat JSON
+object.
 """
 
 from __future__ import annotations
@@ -12,31 +14,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from wfm import frames as F
-from wfm.config import Config, config_from_dict, load_config
-from wfm.errors import WfmWarning
+from wfm.config import Config, load_config
 from wfm.forecast import forecast
 from wfm.io.history import read_history
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
-BANK = {
-    "site": {"name": "fpp3 bank", "timezone": "America/New_York", "interval_minutes": 15,
-             "holidays": {"country": "US"}},
-    "channels": {"voice": {"kind": "voice", "aht_seconds": 240,
-                           "target": {"service_level": 0.8, "answer_seconds": 20},
-                           "hours": {"mon-fri": "07:00-21:15", "holiday": "closed"}}},
-}
-
-
 def rolling(name: str, history: pd.DataFrame, config: Config, origins: int) -> dict[str, float]:
     """Score ``origins`` consecutive weekly forecasts ending with the history's last full week."""
     last = history[F.INTERVAL_START].max().tz_convert(config.site.timezone).date()
@@ -67,24 +57,6 @@ def rolling(name: str, history: pd.DataFrame, config: Config, origins: int) -> d
     return figures
 
 
-def bank_history(config: Config) -> pd.DataFrame | None:
-    files = sorted((REAL / "fpp3_bank_calls").glob("*.csv.gz"))
-    if not files:
-        print(f"\nfpp3 bank calls: not found under {REAL} (skipped)")
-        return None
-    raw = pd.read_csv(files[0])
-    local = pd.to_datetime(raw["DateTime"].str.rstrip("Z"))  # local wall-clock time (README)
-    counts = raw.groupby(local.dt.floor("15min"))["Calls"].sum()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "history.csv"
-        pd.DataFrame({F.INTERVAL_START: counts.index.strftime("%Y-%m-%dT%H:%M:%S"),
-                      F.CHANNEL: "voice", F.OFFERED: counts.to_numpy()}).to_csv(path, index=False)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", WfmWarning)  # the two missing weekdays are gaps
-            history, _ = read_history(path, config)
-    return history
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--origins", type=int, default=6, help="weekly origins per data set")
@@ -94,10 +66,6 @@ def main() -> None:
     sample = load_config(ROOT / "configs/example.yaml")
     history, _ = read_history(sample.history, sample)
     figures.update(rolling("sample", history, sample, args.origins))
-    bank = config_from_dict(BANK)
-    bank_hist = bank_history(bank)
-    if bank_hist is not None:
-        figures.update(rolling("bank", bank_hist, bank, args.origins))
     if args.json_path:
         Path(args.json_path).write_text(json.dumps(figures, indent=2) + "\n")
 
