@@ -40,7 +40,7 @@ from wfm.forecast import calendar
 from wfm.forecast.aht import forecast_aht
 from wfm.forecast.backtest import Backtest, Hours, backtest
 from wfm.forecast.intervals import Noise, count_bounds, fit_noise
-from wfm.forecast.models import MODELS, make
+from wfm.forecast.models import MODELS, forecast_rows
 from wfm.forecast.series import WEEK, DayMatrix, day_matrix, fill_by_weekday, to_intervals
 from wfm.hours import MINUTES_PER_DAY
 from wfm.timegrid import Grid
@@ -262,7 +262,7 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
         if MODELS[chosen].min_days > int(prep.train.known.sum()):
             continue
         try:
-            rows = make(chosen, settings.history_weeks).fit(prep.train).predict(dates)
+            rows = forecast_rows(chosen, prep.train, dates, settings.history_weeks)
             rows = rows * hours(dates)
             break
         except (ValueError, np.linalg.LinAlgError) as exc:

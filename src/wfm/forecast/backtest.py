@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.forecast.intervals import Noise, coverage, fit_noise
-from wfm.forecast.models import MODELS, Combination, combine, make
+from wfm.forecast.models import MODELS, Combination, combine, forecast_rows
 from wfm.forecast.series import WEEK, DayMatrix
 
 SCORE_COLUMNS = ("model", "fold", "cutoff", "horizon_days", "wape", "mase", "rmse", "bias",
@@ -154,7 +154,7 @@ def _fold_forecasts(history: DayMatrix, dates: tuple[dt.date, ...], models: tupl
                 out[alias] = combine(parts)
             continue
         try:
-            out[alias] = make(alias, weeks).fit(history).predict(dates) * open_
+            out[alias] = forecast_rows(alias, history, dates, weeks) * open_
         except (ValueError, np.linalg.LinAlgError):
             continue  # a fit that fails on this fold's data is not scored on it
     return out

@@ -23,8 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import nnls
-from scipy.stats import nbinom, poisson
+from scipy.stats import nbinom, norm, poisson
 
+LARGE_COUNT = 1e5
+"""Above this mean, bounds use the normal approximation: the exact quantile search slows down
+there, and a count this large (a week's total) is a sum whose error is close to normal."""
 BINS = 20
 """Groups of forecasts (by size) whose mean squared error the variance model is fitted to."""
 
@@ -61,12 +64,19 @@ def count_bounds(mu: np.ndarray, var: np.ndarray, level: int) -> tuple[np.ndarra
     pos = (mu > 1e-9) & ~exact  # a vanishing mean is a zero count
     over = pos & (var > mu * (1 + 1e-9))
     under = pos & ~over
+    big = pos & (mu > LARGE_COUNT)  # the normal limit, where the exact search gets slow
+    over &= ~big
+    under &= ~big
     if over.any():
         n = mu[over] ** 2 / (var[over] - mu[over])
         p = mu[over] / var[over]
         lo[over], hi[over] = (nbinom.ppf(q, n, p) for q in tails)
     if under.any():
         lo[under], hi[under] = (poisson.ppf(q, mu[under]) for q in tails)
+    if big.any():
+        sd = np.sqrt(np.maximum(var[big], mu[big]))
+        lo[big], hi[big] = (np.round(mu[big] + norm.ppf(q) * sd) for q in tails)
+        lo[big] = np.maximum(lo[big], 0.0)
     return lo, hi
 
 

@@ -43,6 +43,8 @@ RECENT_WEIGHT = 0.85
 """Weight of a week relative to the week after it in indices and profiles."""
 DAILY_FIT_DAYS = 364
 """The top-down model fits its daily totals on at most the last 52 weeks."""
+CEILING = 3.0
+"""A forecast above three times a slot's largest count so far is a model running away."""
 INTERVAL_FIT_WEEKS = 10
 """Interval-level models (MSTL, GLM) fit on at most the last 10 weeks: enough for the weekly
 cycle and a trend, short enough to follow a changing level and to stay fast."""
@@ -280,10 +282,11 @@ class Combination:
         usable = int(train.known.sum())
         self._fitted = [make(m, self.weeks).fit(train) for m in self.members
                         if MODELS[m].min_days <= usable]
+        self._ceiling = _ceiling(train)
         return self
 
     def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
-        return combine([m.predict(dates) for m in self._fitted])
+        return combine([np.minimum(m.predict(dates), self._ceiling) for m in self._fitted])
 
 
 def combine(forecasts: Sequence[np.ndarray]) -> np.ndarray:
@@ -295,6 +298,22 @@ MODELS: dict[str, type[VolumeModel]] = {m.alias: m for m in cast(
     "tuple[type[VolumeModel], ...]",
     (SeasonalNaive, Median4w, WeightedIndex, TopDownEts, Mstl, PoissonGlm, Combination))}
 """Every volume model by alias, simplest first; ``forecast.models: auto`` tries them all."""
+
+
+def forecast_rows(alias: str, train: DayMatrix, dates: Sequence[dt.date],
+                  weeks: int = 8) -> np.ndarray:
+    """Fit model ``alias`` on ``train`` and forecast ``dates``, within a sanity ceiling.
+
+    No slot is forecast above ``CEILING`` times the most it has ever had (plus one): a trend
+    extrapolated from a sparse queue must not forecast millions of contacts.
+    """
+    return np.minimum(make(alias, weeks).fit(train).predict(dates), _ceiling(train))
+
+
+def _ceiling(train: DayMatrix) -> np.ndarray:
+    known = train.values[train.known]
+    most = known.max(axis=0) if len(known) else np.zeros(train.slots)
+    return CEILING * most + 1.0
 
 
 def make(alias: str, weeks: int = 8) -> VolumeModel:
