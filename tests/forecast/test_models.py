@@ -19,7 +19,7 @@ from numpy.testing import assert_allclose
 
 from wfm.forecast.backtest import SCORE_COLUMNS, Backtest, backtest
 from wfm.forecast.intervals import Noise, count_bounds, coverage, fit_noise
-from wfm.forecast.models import MODELS, make
+from wfm.forecast.models import CEILING, MODELS, forecast_rows, make
 from wfm.forecast.series import WEEK, DayMatrix
 
 START = dt.date(2025, 1, 6)
@@ -469,3 +469,18 @@ def test_seasonal_naive_mase_is_about_one_with_closed_hours() -> None:
                   hours=close_hours)
 
     assert bt.leaderboard()["mase"].iloc[0] == pytest.approx(1.0, abs=0.1)
+
+
+@pytest.mark.parametrize("alias", sorted(MODELS))
+def test_no_model_runs_away_on_a_sparse_queue_that_took_off(alias: str) -> None:
+    # A queue with a call every few days that suddenly had a busy last week: a trend fitted on
+    # that must not forecast thousands of calls for the weeks after.
+    rng = np.random.default_rng(3)
+    values = (rng.random((10 * WEEK, len(HOURS))) < 0.01).astype(float)
+    values[-WEEK:] = rng.poisson(5.0, (WEEK, len(HOURS)))
+    train = DayMatrix(dates(START, 10 * WEEK), values)
+
+    rows = forecast_rows(alias, train, next_days(train, 8 * WEEK))
+
+    assert np.isfinite(rows).all()
+    assert rows.max() <= CEILING * values.max() + 1.0
