@@ -122,6 +122,8 @@ def forecast(
     days = days or config.forecast.horizon_days
     if as_of is not None:
         as_of = _local(as_of, grid)
+        if start is not None and start != as_of.date():
+            raise ValueError(f"as_of {as_of} sets the first forecast day; start {start} differs")
         start = as_of.date()
     if history.empty:
         raise DataError(None, "the history is empty")
