@@ -296,3 +296,21 @@ def test_the_values_of_special_days_never_change_the_outliers(
 
     pd.testing.assert_frame_equal(first, detect_outliers(changed, kinds))
     assert set(first["date"]).isdisjoint(kinds.index[kinds != NORMAL])
+
+
+def test_a_change_that_recurs_a_week_later_is_not_an_outlier() -> None:
+    # The last three Wednesdays run at 3x: a new weekly pattern the models must follow, not a
+    # fault. A one-off outage on a Tuesday in between is still found.
+    y = planted()
+    last = max(y.index)
+    wednesdays = [d for d in y.index if d.weekday() == 2 and (last - d).days < 21]
+    for d in wednesdays:
+        y[d] = 3 * y[d]
+    outage = [d for d in y.index if d.weekday() == 1 and (last - d).days < 14][0]
+    y[outage] = 0.0
+
+    found = set(detect_outliers(y, day_kinds(DE, y.index))["date"])
+
+    assert len(wednesdays) == 3
+    assert not found & set(wednesdays)
+    assert outage in found

@@ -41,7 +41,9 @@ the spread of the busy ones. A day is an outlier when
 the second rule keeping a very steady series from flagging a 10 % dip. A day with no calls has a
 finite ``z`` (ratio 0) and is flagged when its expected volume is large enough to make that
 unlikely. Days whose expected value is below ``min_expected`` (closed weekdays) are never
-outliers.
+outliers. Nor is a deviation that recurs: when the nearest same weekday with data before or
+after it moved the same way by more than ``min_change`` too, the day shows a change of level or weekly pattern
+(a new campaign, a re-routed queue) that the models must follow, not a one-off fault.
 
 References
 ----------
@@ -254,12 +256,31 @@ def detect_outliers(
     z = jump / np.sqrt(1 + sigma**2 * e)
     ratio = a / e
     flagged = (np.abs(z) > threshold) & (np.abs(ratio - 1) > min_change)
+    flagged &= ~_recurs(judged, ratio, min_change)[judged]
     return pd.DataFrame({
         "date": pd.Index(full[judged][flagged].date, dtype=object),
         "actual": a[flagged],
         "expected": e[flagged],
         "ratio": ratio[flagged],
     })
+
+
+def _recurs(judged: np.ndarray, ratio: np.ndarray, min_change: float) -> np.ndarray:
+    """For each day: did the nearest judged same weekday before or after (skipping days without
+    data, at most OUTLIER_WEEKS weeks away) move the same way?"""
+    full = np.full(len(judged), np.nan)
+    full[judged] = ratio
+    out = np.zeros(len(judged), dtype=bool)
+    for moved in (full > 1 + min_change, full < 1 - min_change):
+        for start in range(7):
+            days = np.flatnonzero(judged[start::7]) * 7 + start  # judged days of one weekday
+            if len(days) < 2:
+                continue
+            near = np.diff(days) <= 7 * OUTLIER_WEEKS
+            pair = moved[days[:-1]] & moved[days[1:]] & near
+            out[days[:-1][pair]] = True
+            out[days[1:][pair]] = True
+    return out
 
 
 def _weekday_median(y: np.ndarray) -> np.ndarray:
