@@ -147,9 +147,9 @@ def forecast(
         frame=frame,
         daily=daily.drop(columns="day_var"),
         weekly=_weekly(daily),
-        backtest=pd.concat([r.scores for r in results], ignore_index=True),
+        backtest=_stack([r.scores for r in results]),
         selected={str(c): r.selected for c, r in zip(config.channels, results, strict=True)},
-        outliers=pd.concat([r.outliers for r in results], ignore_index=True),
+        outliers=_stack([r.outliers for r in results]),
         notes=tuple(n for r in results for n in r.notes),
     )
 
@@ -173,10 +173,10 @@ def evaluate(history: pd.DataFrame, config: Config, grid: Grid | None = None, *,
               folds or settings.backtest_folds, horizon_days or settings.backtest_horizon_days)
              for name, channel in config.channels.items()]
     results = _map(_evaluate_channel, tasks, settings.workers)
-    scores = pd.concat([r[0].scores.assign(channel=name) for name, r in
-                        zip(config.channels, results, strict=True)], ignore_index=True)
-    board = pd.concat([r[0].leaderboard().assign(channel=name) for name, r in
-                       zip(config.channels, results, strict=True)], ignore_index=True)
+    scores = _stack([r[0].scores.assign(channel=name) for name, r in
+                     zip(config.channels, results, strict=True)])
+    board = _stack([r[0].leaderboard().assign(channel=name) for name, r in
+                    zip(config.channels, results, strict=True)])
     first = ["channel", "model"]
     return BacktestResult(scores[first + [c for c in scores if c not in first]],
                           board[first + [c for c in board if c not in first]],
@@ -361,6 +361,12 @@ def _weekly(daily: pd.DataFrame) -> pd.DataFrame:
         out[F.lo(F.VOLUME, lv)], out[F.hi(F.VOLUME, lv)] = count_bounds(
             out[F.VOLUME].to_numpy(), np.maximum(var, out[F.VOLUME].to_numpy()), lv)
     return out.drop(columns="sd")
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate per-channel frames; empty ones only lend their columns."""
+    full = [f for f in frames if not f.empty]
+    return pd.concat(full, ignore_index=True) if full else frames[0].iloc[:0]
 
 
 def _local(stamp: pd.Timestamp, grid: Grid) -> pd.Timestamp:
