@@ -306,7 +306,7 @@ def test_a_change_that_recurs_a_week_later_is_not_an_outlier() -> None:
     wednesdays = [d for d in y.index if d.weekday() == 2 and (last - d).days < 21]
     for d in wednesdays:
         y[d] = 3 * y[d]
-    outage = [d for d in y.index if d.weekday() == 1 and (last - d).days < 14][0]
+    outage = next(d for d in y.index if d.weekday() == 1 and (last - d).days < 14)
     y[outage] = 0.0
 
     found = set(detect_outliers(y, day_kinds(DE, y.index))["date"])

@@ -42,8 +42,9 @@ the second rule keeping a very steady series from flagging a 10 % dip. A day wit
 finite ``z`` (ratio 0) and is flagged when its expected volume is large enough to make that
 unlikely. Days whose expected value is below ``min_expected`` (closed weekdays) are never
 outliers. Nor is a deviation that recurs: when the nearest same weekday with data before or
-after it moved the same way by more than ``min_change`` too, the day shows a change of level or weekly pattern
-(a new campaign, a re-routed queue) that the models must follow, not a one-off fault.
+after it moved the same way by more than ``min_change`` too, the day shows a change of level
+or weekly pattern (a new campaign, a re-routed queue) that the models must follow, not a
+one-off fault.
 
 References
 ----------
