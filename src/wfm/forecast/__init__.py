@@ -229,13 +229,13 @@ def _hours(channel: Channel, grid: Grid) -> Hours:
     def hours(dates: Sequence[dt.date]) -> np.ndarray:
         if channel.kind == "deferred":
             return np.ones((len(dates), MINUTES_PER_DAY // grid.interval_minutes))
-        rows = open_rows(grid, channel, dates[0], (dates[-1] - dates[0]).days + 1)
+        rows = _open_rows(grid, channel, dates[0], (dates[-1] - dates[0]).days + 1)
         return rows[[(d - dates[0]).days for d in dates]]
 
     return hours
 
 
-def open_rows(grid: Grid, channel: Channel, first: dt.date, days: int) -> np.ndarray:
+def _open_rows(grid: Grid, channel: Channel, first: dt.date, days: int) -> np.ndarray:
     """Opening hours of ``days`` days from ``first`` as a day × slot 0/1 matrix."""
     index = grid.intervals(first, days)
     mask = grid.open_mask(channel.hours, index)
