@@ -284,6 +284,19 @@ def test_forecast_as_of_and_start_together_is_a_usage_error(small_site: Path) ->
     assert_no_traceback(result)
 
 
+def test_forecast_as_of_in_the_skipped_dst_hour_is_one_clear_error(small_site: Path) -> None:
+    out = small_site.parent / "dst" / "forecast.csv"
+
+    result = invoke("forecast", "--config", small_site, "--as-of", "2026-03-29T02:30",
+                    "--days", "1", "--out", out)
+
+    assert result.exit_code == 1
+    assert_no_traceback(result)
+    assert "DST" in result.output
+    assert "UTC offset" in result.output
+    assert not out.exists()
+
+
 def test_backtest_writes_scores_and_prints_a_leaderboard(small_site: Path) -> None:
     out = small_site.parent / "backtest.csv"
 

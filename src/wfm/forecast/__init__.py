@@ -370,10 +370,16 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _local(stamp: pd.Timestamp, grid: Grid) -> pd.Timestamp:
+    """``stamp`` in the site's time zone; a naive one is site wall time, which must exist."""
     stamp = pd.Timestamp(stamp)
-    if stamp.tzinfo is None:
-        return stamp.tz_localize(grid.timezone)
-    return stamp.tz_convert(grid.timezone)
+    if stamp.tzinfo is not None:
+        return stamp.tz_convert(grid.timezone)
+    local = stamp.tz_localize(grid.timezone, ambiguous="NaT", nonexistent="NaT")
+    if pd.isna(local):
+        raise DataError(None, f"{stamp:%Y-%m-%d %H:%M} is skipped or repeated by a DST change "
+                        f"in {grid.timezone}; give it with its UTC offset, e.g. "
+                        f"{stamp:%Y-%m-%dT%H:%M}+01:00")
+    return local
 
 
 def _map(fn, tasks: list[tuple], workers: int) -> list:  # type: ignore[no-untyped-def]

@@ -94,6 +94,7 @@ def backtest(train: DayMatrix, models: tuple[str, ...], folds: int, horizon: int
     nothing is scored outside ``hours``.
     """
     n = len(train.dates)
+    is_open = hours(train.dates) > 0  # once: every fold's history and test days are in train
     raw: dict[str, dict[str, list[np.ndarray]]] = {m: {} for m in models}
     rows = []
     for k in range(folds, 0, -1):
@@ -106,8 +107,8 @@ def backtest(train: DayMatrix, models: tuple[str, ...], folds: int, horizon: int
         if not scored.any():
             continue
         dates = train.dates[cutoff:cutoff + horizon]
-        scale = _naive_scale(history, hours(history.dates) > 0)
-        open_ = hours(dates) > 0
+        scale = _naive_scale(history, is_open[:cutoff])
+        open_ = is_open[cutoff:cutoff + horizon]
         forecasts = _fold_forecasts(history, dates, models, open_, weeks)
         cells = open_ & scored[:, None]
         lead = (np.arange(len(dates)) // WEEK)[:, None] * np.ones_like(actual, dtype=int)

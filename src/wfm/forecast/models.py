@@ -56,6 +56,8 @@ class VolumeModel(Protocol):
     alias: ClassVar[str]
     min_days: ClassVar[int]
 
+    def __init__(self, weeks: int = 8) -> None: ...
+
     def fit(self, train: DayMatrix) -> Self:
         """Learn from the known rows of ``train``."""
         ...
@@ -75,7 +77,15 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-class _ByWeekday:
+class _Model:
+    """What every model is built with: ``weeks``, the recent history an index or a profile
+    averages over (models without one ignore it)."""
+
+    def __init__(self, weeks: int = 8) -> None:
+        self.weeks = weeks
+
+
+class _ByWeekday(_Model):
     """A model that keeps one row per weekday and repeats it."""
 
     rows: np.ndarray
@@ -112,15 +122,12 @@ class WeightedIndex(_ByWeekday):
     alias = "weighted_index"
     min_days = 2 * WEEK
 
-    def __init__(self, weeks: int = 8) -> None:
-        self.weeks = weeks
-
     def fit(self, train: DayMatrix) -> Self:
         self.rows = np.stack([_weighted(_last(train, wd, self.weeks)) for wd in range(WEEK)])
         return self
 
 
-class TopDownEts:
+class TopDownEts(_Model):
     """Daily totals by ETS × intraday shares per weekday.
 
     The totals (unknown days interpolated from the same weekday) are fitted with statsmodels'
@@ -131,9 +138,6 @@ class TopDownEts:
 
     alias = "topdown_ets"
     min_days = 4 * WEEK
-
-    def __init__(self, weeks: int = 8) -> None:
-        self.weeks = weeks
 
     def fit(self, train: DayMatrix) -> Self:
         totals = fill_by_weekday(train).sum(axis=1)[-DAILY_FIT_DAYS:]
@@ -152,7 +156,7 @@ class TopDownEts:
         return totals[:, None] * self._shares[[d.weekday() for d in dates]]
 
 
-class Mstl:
+class Mstl(_Model):
     """MSTL of the root-transformed interval counts; the adjusted level by damped-trend ETS.
 
     The last ``INTERVAL_FIT_WEEKS`` weeks are square-rooted (the variance-stabilising transform
@@ -209,7 +213,7 @@ the same backtest error on the sample; no robustness loop, as special days and o
 already out of the series."""
 
 
-class PoissonGlm:
+class PoissonGlm(_Model):
     """Poisson GLM per weekday: log mean = Fourier(time of day) + trend.
 
     Each weekday gets an intercept, ``K`` sine/cosine pairs of the slot (Fourier terms give a
@@ -268,15 +272,12 @@ class PoissonGlm:
         return out
 
 
-class Combination:
+class Combination(_Model):
     """The mean of the structural models' forecasts (those with enough history)."""
 
     alias = "combination"
     members: ClassVar[tuple[str, ...]] = ("weighted_index", "topdown_ets", "mstl", "poisson_glm")
     min_days = 2 * WEEK
-
-    def __init__(self, weeks: int = 8) -> None:
-        self.weeks = weeks
 
     def fit(self, train: DayMatrix) -> Self:
         usable = int(train.known.sum())
@@ -318,10 +319,7 @@ def _ceiling(train: DayMatrix) -> np.ndarray:
 
 def make(alias: str, weeks: int = 8) -> VolumeModel:
     """A fresh model; ``weeks`` is the recent history an index or profile averages over."""
-    cls = MODELS[alias]
-    if cls in (WeightedIndex, TopDownEts, Combination):
-        return cls(weeks)  # type: ignore[call-arg]
-    return cls()
+    return MODELS[alias](weeks)
 
 
 def _last(train: DayMatrix, weekday: int, count: int) -> np.ndarray:
