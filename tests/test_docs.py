@@ -30,7 +30,8 @@ CLI_DOCS = ROOT / "docs" / "cli"
 CONFIG_MODELS: tuple[type[BaseModel], ...] = (
     config_module.Config, config_module.Site, config_module.HolidaySettings,
     config_module.Channel, config_module.Target, config_module.ShiftPolicy,
-    config_module.BreakRule, config_module.Rules, config_module.ForecastSettings,
+    config_module.BreakRule, config_module.RuleSet, config_module.Contract,
+    config_module.ObjectiveWeights, config_module.ForecastSettings,
     config_module.SolverSettings,
 )
 INTERNAL_KEYS = {(config_module.Config, "source"), (config_module.Channel, "name")}

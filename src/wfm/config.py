@@ -178,12 +178,12 @@ class Channel(_Model):
 
 
 class BreakRule(_Model):
-    """A break or lunch placed inside a shift.
+    """A break or lunch inside a shift, placed by the optimiser.
 
-    A break without ``window_hours`` starts ``after_hours`` into the shift; a break with
-    ``window_hours: [a, b]`` starts in the middle of that window. It applies to shifts of at least
-    ``min_shift_hours`` in which it fits with work after it. Lunches are unpaid unless
-    ``paid: true``; other breaks are paid unless ``paid: false``.
+    ``window_hours: [a, b]``: the break lies anywhere from ``a`` to ``b`` hours into the shift,
+    wherever coverage can best spare the agent; ``after_hours: h`` fixes its start at ``h``
+    hours. It applies to shifts of at least ``min_shift_hours`` in which it fits with work after
+    it. Lunches are unpaid unless ``paid: true``; other breaks are paid unless ``paid: false``.
     """
 
     minutes: int = Field(gt=0, le=240)
@@ -197,9 +197,20 @@ class BreakRule(_Model):
     def _placed(self) -> BreakRule:
         if (self.after_hours is None) == (self.window_hours is None):
             raise ValueError("give exactly one of after_hours or window_hours")
-        if self.window_hours is not None and not 0 <= self.window_hours[0] <= self.window_hours[1]:
-            raise ValueError(f"window_hours {list(self.window_hours)} must be [earliest, latest]")
+        if self.window_hours is not None:
+            a, b = self.window_hours
+            if not 0 <= a < b or (b - a) * 60 < self.minutes:
+                raise ValueError(f"window_hours {list(self.window_hours)} must be [earliest "
+                                 f"start, latest end] with room for {self.minutes} minutes")
         return self
+
+    @property
+    def window_minutes(self) -> tuple[int, int]:
+        """Earliest start and latest end of the break, in minutes into the shift."""
+        if self.window_hours is None:
+            start = round((self.after_hours or 0) * 60)
+            return start, start + self.minutes
+        return round(self.window_hours[0] * 60), round(self.window_hours[1] * 60)
 
     @property
     def is_paid(self) -> bool:
@@ -220,6 +231,7 @@ class ShiftPolicy(_Model):
     earliest_start: str | None = None
     latest_end: str | None = None
     breaks: tuple[BreakRule, ...] = ()
+    min_work_between_breaks_minutes: int = Field(default=60, ge=0)
 
     @field_validator("lengths_hours")
     @classmethod
@@ -245,11 +257,81 @@ class ShiftPolicy(_Model):
         return v
 
 
-class Rules(_Model):
-    """Work rules that every schedule must keep."""
+class RuleSet(_Model):
+    """Work rules every schedule keeps for the agents they apply to (a contract names its set).
+
+    Days are counted per 7-day block of the schedule; ``consecutive_days_off`` asks for two days
+    off in a row inside each block; ``max_start_variation_minutes`` bounds the spread of an
+    agent's shift starts over the block (0 = the same start every working day).
+    """
 
     min_rest_hours: float = Field(default=11, ge=0, le=48)
+    min_days_per_week: int = Field(default=0, ge=0, le=7)
     max_days_per_week: int = Field(default=5, ge=1, le=7)
+    max_consecutive_days: int = Field(default=6, ge=1, le=7)
+    consecutive_days_off: bool = False
+    max_start_variation_minutes: int | None = Field(default=None, ge=0, le=1440)
+
+    @model_validator(mode="after")
+    def _days(self) -> RuleSet:
+        if self.min_days_per_week > self.max_days_per_week:
+            raise ValueError(f"min_days_per_week {self.min_days_per_week} exceeds "
+                             f"max_days_per_week {self.max_days_per_week}")
+        if self.consecutive_days_off and self.max_days_per_week > 5:
+            raise ValueError("consecutive_days_off needs max_days_per_week of 5 or less")
+        return self
+
+
+class Contract(_Model):
+    """A contract: weekly paid hours, the rule set that applies and the shift lengths allowed.
+
+    A roster row names its contract; its own ``min_week_hours``/``max_week_hours`` cells, when
+    filled, override the contract's.
+    """
+
+    min_week_hours: float = Field(default=0, ge=0, le=168)
+    max_week_hours: float = Field(default=40, gt=0, le=168)
+    rule_set: str | None = None
+    shift_lengths_hours: tuple[float, ...] | None = None
+
+    @model_validator(mode="after")
+    def _hours(self) -> Contract:
+        if self.min_week_hours > self.max_week_hours:
+            raise ValueError(f"min_week_hours {self.min_week_hours:g} exceeds max_week_hours "
+                             f"{self.max_week_hours:g}")
+        return self
+
+
+class ObjectiveWeights(_Model):
+    """Weights of the schedule's objective: under-coverage ≫ over-coverage ≫ paid time ≫ wishes.
+
+    ``under`` and ``over`` cost per agent-interval short or beyond the requirement (``under`` is
+    multiplied by the channel's ``priority``); ``paid`` per paid interval; ``preference`` per
+    unmet wish (a worked preferred day off, or an hour of start away from the preferred start),
+    times the agent's ``preference_weight``; ``fairness`` per extra weekend day or late shift an
+    agent works beyond the others (the k-th costs ``(k - 1) × fairness``). A late shift ends
+    after ``late_shift_end``.
+    """
+
+    under: int = Field(default=100, ge=0)
+    over: int = Field(default=10, ge=0)
+    paid: int = Field(default=1, ge=0)
+    preference: int = Field(default=5, ge=0)
+    fairness: int = Field(default=2, ge=0)
+    late_shift_end: str = "20:00"
+
+    @field_validator("late_shift_end", mode="before")
+    @classmethod
+    def _quoted(cls, v: Any) -> Any:
+        if isinstance(v, int):
+            raise ValueError(f"{v} is not a time; write times in quotes, e.g. \"20:00\"")
+        return v
+
+    @field_validator("late_shift_end")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        parse_time(v, allow_24=True)
+        return v
 
 
 class Event(_Model):
@@ -403,8 +485,12 @@ class Config(_Model):
     skills: dict[str, tuple[str, ...]] = {}
     history: Path | None = None
     roster: Path | None = None
+    time_off: Path | None = None
     shifts: ShiftPolicy | None = None
-    rules: Rules = Rules()
+    rules: RuleSet = RuleSet()
+    rule_sets: dict[str, RuleSet] = {}
+    contracts: dict[str, Contract] = {}
+    objective: ObjectiveWeights = ObjectiveWeights()
     forecast: ForecastSettings = ForecastSettings()
     solver: SolverSettings = SolverSettings()
     acd: Acd = Acd()
@@ -426,7 +512,7 @@ class Config(_Model):
             return {k: ({**c, "name": k} if isinstance(c, dict) else c) for k, c in v.items()}
         return v
 
-    @field_validator("history", "roster", mode="after")
+    @field_validator("history", "roster", "time_off", mode="after")
     @classmethod
     def _resolve(cls, v: Path | None, info: ValidationInfo) -> Path | None:
         base = (info.context or {}).get("base_dir")
@@ -495,7 +581,29 @@ class Config(_Model):
                         f"shifts.breaks.{i}.minutes",
                         f"{b.minutes} is not a multiple of site.interval_minutes ({step})",
                     )
+                key = "window_hours" if b.window_hours is not None else "after_hours"
+                if any(m % step for m in b.window_minutes):
+                    raise _KeyedError(f"shifts.breaks.{i}.{key}",
+                                      f"not on the {step}-minute grid of site.interval_minutes")
+        for name, contract in self.contracts.items():
+            if contract.rule_set is not None and contract.rule_set not in self.rule_sets:
+                hint = _hint(contract.rule_set, self.rule_sets)
+                raise _KeyedError(
+                    f"contracts.{name}.rule_set",
+                    f"'{contract.rule_set}' is not a rule set{hint} "
+                    f"(rule_sets: {', '.join(self.rule_sets) or 'none defined'})")
+            lengths = contract.shift_lengths_hours
+            allowed = self.shifts.lengths_hours if self.shifts else ()
+            if lengths is not None and not set(lengths) <= set(allowed):
+                raise _KeyedError(
+                    f"contracts.{name}.shift_lengths_hours",
+                    f"{sorted(set(lengths) - set(allowed))} not in shifts.lengths_hours "
+                    f"{list(allowed)}")
         return self
+
+    def rule_set(self, name: str | None) -> RuleSet:
+        """The named rule set, or the default ``rules`` for None."""
+        return self.rules if name is None else self.rule_sets[name]
 
     @property
     def skill_groups(self) -> dict[str, tuple[str, ...]]:
@@ -664,8 +772,8 @@ def _timezones() -> tuple[str, ...]:
 
 def _all_keys() -> tuple[str, ...]:
     models: list[type[BaseModel]] = [
-        Config, Site, HolidaySettings, Channel, Target, ShiftPolicy, BreakRule, Rules,
-        ForecastSettings, SolverSettings,
+        Config, Site, HolidaySettings, Channel, Target, ShiftPolicy, BreakRule, RuleSet,
+        Contract, ObjectiveWeights, ForecastSettings, SolverSettings,
     ]
     return tuple(sorted({k for m in models for k in m.model_fields}))
 

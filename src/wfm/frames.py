@@ -99,4 +99,7 @@ LUNCH = "lunch"
 
 # roster.csv
 ROSTER_REQUIRED = (AGENT_ID, "skills")
-ROSTER_OPTIONAL = ("name", "min_week_hours", "max_week_hours")
+ROSTER_OPTIONAL = ("name", "contract", "min_week_hours", "max_week_hours", "availability",
+                   "days_off", "preferred_start", "preferred_days_off", "preference_weight")
+TIME_OFF_REQUIRED = (AGENT_ID, DATE)
+TIME_OFF_OPTIONAL = ("start", "end", "paid_hours", "reason")

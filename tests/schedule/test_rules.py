@@ -143,7 +143,7 @@ def test_known_optimum_is_reported_as_optimal(site) -> None:
 
 def test_unpaid_lunch_is_not_charged_as_paid_time(site) -> None:
     config = site(step=30, lengths=(6,), every=60,
-                  breaks=({"lunch": True, "minutes": 30, "window_hours": [3, 3]},))
+                  breaks=({"lunch": True, "minutes": 30, "window_hours": [2, 4]},))
     # a lunch centred on 3 h into the shift (165 min) rounds down to 150 min on the 30-min grid:
     # 10:30 for a 08:00 shift, so demand 08:00-14:00 except 10:30 is covered exactly
     req = requirements(config, MONDAY, 1, voice=lambda t: int(

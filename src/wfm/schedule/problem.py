@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wfm import frames as F
-from wfm.config import Config, Rules
+from wfm.config import Config, RuleSet
 from wfm.errors import ConfigError, DataError
 from wfm.io.roster import Agent
 from wfm.schedule.templates import ShiftTemplate, expand_templates
@@ -71,7 +71,7 @@ class SchedulingProblem:
     options: tuple[ShiftOption, ...]
     allowed: tuple[tuple[int, ...], ...]
     """Per agent: the option ids that agent may work."""
-    rules: Rules
+    rules: RuleSet
     weights: Weights
     interval_minutes: int
 
