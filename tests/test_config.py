@@ -98,9 +98,10 @@ def test_unknown_key_in_list_item_suggests_nearest(minimal: dict[str, Any]) -> N
 
 
 def test_hint_only_suggests_keys_valid_at_that_place(minimal: dict[str, Any]) -> None:
-    # 'timezone' is a key of site, not of the top level: suggesting it back would be nonsense
-    err = _config_error(_modified(minimal, "timezone", "Europe/Berlin"))
-    _assert_names(err, "timezone", "unknown key 'timezone'")
+    # 'interval_minutes' is a key of site, not of the top level: suggesting it back would be
+    # nonsense
+    err = _config_error(_modified(minimal, "interval_minutes", 15))
+    _assert_names(err, "interval_minutes", "unknown key 'interval_minutes'")
     assert "did you mean" not in str(err)
 
 

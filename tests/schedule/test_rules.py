@@ -38,7 +38,8 @@ Demand = Callable[[pd.Timestamp], int]
 
 def make_site(base: dict[str, Any], *, step: int = 60, channels: dict[str, Any] | None = None,
               lengths: tuple[float, ...] = (4,), every: int = 60, rest: float = 11,
-              max_days: int = 5, breaks: tuple[dict[str, Any], ...] = ()) -> Config:
+              max_days: int = 5, breaks: tuple[dict[str, Any], ...] = (),
+              **rules: Any) -> Config:
     """``base`` (a config mapping) on a ``step``-minute grid with shifts, rules and channels
     (voice open 08:00-20:00 every day unless ``channels`` is given)."""
     data = dict(base)
@@ -46,7 +47,8 @@ def make_site(base: dict[str, Any], *, step: int = 60, channels: dict[str, Any] 
     data["channels"] = channels or {"voice": {**VOICE, "hours": {"mon-sun": "08:00-20:00"}}}
     data["shifts"] = {"lengths_hours": list(lengths), "start_every_minutes": every,
                       "breaks": list(breaks)}
-    data["rules"] = {"min_rest_hours": rest, "max_days_per_week": max_days}
+    data["rules"] = {"min_rest_hours": rest, "max_days_per_week": max_days, **rules}
+    data["objective"] = {"fairness": 0}  # the objectives below count coverage and paid time
     return config_from_dict(data)
 
 
@@ -207,7 +209,7 @@ def test_max_days_per_week_caps_working_days(site) -> None:
 
 
 def test_seven_days_allowed_covers_the_whole_week(site) -> None:
-    config = site(max_days=7)
+    config = site(max_days=7, max_consecutive_days=7)
     req = requirements(config, MONDAY, 7, voice=between(9, 13))
 
     s = run(config, req, (agent("A1", "voice"),), days=7)
@@ -220,7 +222,7 @@ def test_seven_days_allowed_covers_the_whole_week(site) -> None:
 
 
 def test_max_week_hours_caps_paid_time(site) -> None:
-    config = site(max_days=7)
+    config = site(max_days=7, max_consecutive_days=7)
     req = requirements(config, MONDAY, 7, voice=between(9, 13))
 
     s = run(config, req, (agent("A1", "voice", max_h=8),), days=7)
@@ -280,14 +282,20 @@ def test_min_week_hours_out_of_reach_when_the_channel_is_closed(site) -> None:
         run(config, req, (agent("A1", "voice", min_h=8),), days=7)
 
 
-def test_rules_that_only_the_solver_can_refute_raise_infeasible(site) -> None:
+def test_a_conflict_of_rest_and_hours_names_the_agent_and_both_rules(site) -> None:
     # 28 h in 4-h shifts needs all seven days, but 48 h rest forbids working two days running
-    config = site(rest=48, max_days=7)
+    config = site(rest=48, max_days=7, max_consecutive_days=7)
     req = requirements(config, MONDAY, 7)
     problem = build_problem(req, (agent("A1", "voice", min_h=28),), config, start=MONDAY, days=7)
-    assert diagnose(problem) == []
 
-    with pytest.raises(InfeasibleError):
+    conflicts = diagnose(problem)
+
+    assert len(conflicts) == 1
+    assert conflicts[0].startswith("agent A1: ")
+    assert "min_week_hours 28" in conflicts[0]
+    assert "min_rest_hours 48" in conflicts[0]
+    assert "max_days_per_week" not in conflicts[0]  # the deletion filter kept only the culprits
+    with pytest.raises(InfeasibleError, match="A1"):
         solve(problem, LIMITS)
 
 

@@ -116,32 +116,37 @@ def test_earliest_start_off_the_interval_grid_is_a_config_error(policy) -> None:
 # --- break placement -----------------------------------------------------------------------------
 
 
-def test_break_starts_after_hours_into_the_shift(policy) -> None:
+def test_after_hours_fixes_the_break_start(policy) -> None:
     p = policy(lengths_hours=[4], breaks=[BREAK_15])
 
-    assert place_breaks(p, 240, 15) == (Break(120, 15, "break", True),)
+    assert place_breaks(p, 240, 15) == (Break(120, 120, 15, "break", True, 120),)
 
 
-def test_break_after_hours_is_rounded_down_to_the_grid(policy) -> None:
-    p = policy(lengths_hours=[4], breaks=[{"after_hours": 2.2, "minutes": 15}])
+def test_break_start_off_the_grid_is_a_config_error(policy) -> None:
+    with pytest.raises(ConfigError, match=r"shifts\.breaks\.0\.after_hours"):
+        policy(lengths_hours=[4], breaks=[{"after_hours": 2.2, "minutes": 15}])
 
-    assert place_breaks(p, 240, 15)[0].offset_minutes == 120  # 132 min -> 120 on a 15-min grid
 
-
-def test_window_break_is_centred_on_the_window_midpoint(policy) -> None:
+def test_window_break_may_start_anywhere_it_still_ends_inside_the_window(policy) -> None:
     p = policy(lengths_hours=[8], breaks=[LUNCH_30])
     (lunch,) = place_breaks(p, 480, 15)
 
-    # window 3.5-5.5 h: midpoint 4.5 h = 270 min; a 30-min lunch centred on it runs 255-285
+    # window 3.5-5.5 h: starts 210 ... 300 min (a 30-min lunch ends by 330); nominal mid 255
+    assert (lunch.earliest_minutes, lunch.latest_minutes) == (210, 300)
     assert (lunch.offset_minutes, lunch.minutes, lunch.activity) == (255, 30, "lunch")
-    assert lunch.offset_minutes >= 3.5 * 60
-    assert lunch.offset_minutes + lunch.minutes <= 5.5 * 60
 
 
-def test_window_break_is_rounded_down_to_a_coarse_grid(policy) -> None:
+def test_window_nominal_start_is_on_a_coarse_grid(policy) -> None:
     p = policy(step=30, lengths_hours=[8], breaks=[LUNCH_30])
 
-    assert place_breaks(p, 480, 30)[0].offset_minutes == 240  # 255 -> 240 on a 30-min grid
+    assert place_breaks(p, 480, 30)[0].offset_minutes == 240  # 210 + 45 -> 240 on 30 min
+
+
+def test_window_is_clipped_to_leave_work_before_and_after(policy) -> None:
+    p = policy(lengths_hours=[3], breaks=[{"window_hours": [0, 3], "minutes": 30}])
+    (b,) = place_breaks(p, 180, 15)
+
+    assert (b.earliest_minutes, b.latest_minutes) == (15, 135)  # ends by 165 = 180 - 15
 
 
 @pytest.mark.parametrize(("length_hours", "has_lunch"), [(4, False), (5.75, False), (6, True),
@@ -166,44 +171,42 @@ def test_a_dropped_break_only_drops_for_the_lengths_it_does_not_fit(policy) -> N
     p = policy(lengths_hours=[2, 4], start_every_minutes=60, breaks=[BREAK_15])
     by_length = {t.length_minutes: t.breaks for t in expand_templates(p, 15)}
 
-    assert by_length == {120: (), 240: (Break(120, 15, "break", True),)}
+    assert by_length == {120: (), 240: (Break(120, 120, 15, "break", True, 120),)}
 
 
-def test_overlapping_break_is_pushed_to_just_after_the_earlier_one(policy) -> None:
-    p = policy(lengths_hours=[8], breaks=[BREAK_15, {"after_hours": 2, "minutes": 30}])
+def test_overlapping_windows_are_narrowed_to_keep_the_work_between_breaks(policy) -> None:
+    p = policy(lengths_hours=[8], min_work_between_breaks_minutes=60,
+               breaks=[{"window_hours": [1.5, 3], "minutes": 15}, LUNCH_30])
+    first, lunch = place_breaks(p, 480, 15)
 
-    assert [(b.offset_minutes, b.minutes) for b in place_breaks(p, 480, 15)] == [(120, 15),
-                                                                                (135, 30)]
-
-
-def test_break_pushed_past_several_breaks_in_a_row(policy) -> None:
-    breaks = [{"after_hours": 2, "minutes": 15}, {"after_hours": 2.25, "minutes": 15},
-              {"after_hours": 2, "minutes": 15}]
-    p = policy(lengths_hours=[8], breaks=breaks)
-
-    assert [b.offset_minutes for b in place_breaks(p, 480, 15)] == [120, 135, 150]
+    # unnarrowed: break starts 90-165, lunch 210-300; 165 + 15 + 60 > 210 by 30 minutes,
+    # split evenly: the break starts by 150, the lunch from 225
+    assert (first.earliest_minutes, first.latest_minutes) == (90, 150)
+    assert (lunch.earliest_minutes, lunch.latest_minutes) == (225, 300)
+    assert first.latest_minutes + first.minutes + 60 <= lunch.earliest_minutes
 
 
-def test_a_push_that_leaves_no_work_after_the_break_drops_it(policy) -> None:
-    p = policy(lengths_hours=[2.5], breaks=[BREAK_15, {"after_hours": 2, "minutes": 15}])
+def test_fixed_breaks_too_close_together_are_a_config_error(policy) -> None:
+    p = policy(lengths_hours=[8], min_work_between_breaks_minutes=60,
+               breaks=[BREAK_15, {"after_hours": 2.5, "minutes": 15}])
 
-    # the second break would move to 135-150, the very end of a 150-min shift
-    assert place_breaks(p, 150, 15) == (Break(120, 15, "break", True),)
+    with pytest.raises(ConfigError, match="min_work_between_breaks_minutes"):
+        place_breaks(p, 480, 15)
 
 
 def test_breaks_of_the_example_site(policy) -> None:
     p = policy(lengths_hours=[4, 6, 8, 9], breaks=[
-        BREAK_15, LUNCH_30, {"after_hours": 6.5, "minutes": 15, "min_shift_hours": 8}])
-    by_length = {t.length_minutes: [(b.offset_minutes, b.activity) for b in t.breaks]
-                 for t in expand_templates(p, 15)}
+        {"window_hours": [1.5, 3], "minutes": 15}, LUNCH_30,
+        {"window_hours": [6, 7.5], "minutes": 15, "min_shift_hours": 8}])
+    by_length = {t.length_minutes: [(b.earliest_minutes, b.latest_minutes, b.activity)
+                                    for b in t.breaks] for t in expand_templates(p, 15)}
 
     assert by_length == {
-        240: [(120, "break")],
-        360: [(120, "break"), (255, "lunch")],
-        480: [(120, "break"), (255, "lunch"), (390, "break")],
-        540: [(120, "break"), (255, "lunch"), (390, "break")],
+        240: [(90, 165, "break")],
+        360: [(90, 150, "break"), (225, 300, "lunch")],
+        480: [(90, 150, "break"), (225, 285, "lunch"), (375, 435, "break")],
+        540: [(90, 150, "break"), (225, 285, "lunch"), (375, 435, "break")],
     }
-
 
 # --- paid time -----------------------------------------------------------------------------------
 
@@ -241,14 +244,16 @@ def _policies(draw: st.DrawFn) -> tuple[int, dict[str, Any]]:
     lengths = draw(st.lists(n_units.map(lambda n: n * step / 60), min_size=1, max_size=4))
     every = draw(st.sampled_from([m for m in (15, 30, 60, 90, 120) if m % step == 0]))
     breaks = draw(st.lists(st.one_of(
-        st.builds(lambda h, n: {"after_hours": h, "minutes": n * step},
-                  st.sampled_from([0.5, 1, 2, 2.5, 4, 6.5]), st.integers(1, 2)),
+        st.builds(lambda h, n: {"after_hours": h * step / 60, "minutes": n * step},
+                  st.integers(1, 6 * 60 // step), st.integers(1, 2)),
         st.builds(lambda a, w, n, m: {"lunch": True, "window_hours": [a, a + w],
-                                      "minutes": n * step, "min_shift_hours": m},
-                  st.sampled_from([2, 3.5, 4]), st.sampled_from([0, 1, 2]), st.integers(1, 2),
+                                      "minutes": min(n * step, w * 60), "min_shift_hours": m},
+                  st.sampled_from([2, 3, 4]), st.sampled_from([1, 2]), st.integers(1, 2),
                   st.sampled_from([0, 4, 6])),
     ), max_size=3))
-    return step, {"lengths_hours": lengths, "start_every_minutes": every, "breaks": breaks}
+    gap = draw(st.sampled_from([0, step, 60]))
+    return step, {"lengths_hours": lengths, "start_every_minutes": every, "breaks": breaks,
+                  "min_work_between_breaks_minutes": gap}
 
 
 # the fixture is only read, never modified, so sharing it across examples is safe
@@ -263,18 +268,30 @@ def test_templates_cover_the_grid_and_breaks_fit_inside_the_shift(
             "site": {**tiny_config_dict["site"], "interval_minutes": step}}
     p = config_from_dict(data).shifts
     assert p is not None
-    templates = expand_templates(p, step)
+    try:
+        templates = expand_templates(p, step)
+    except ConfigError as exc:  # fixed breaks too close together: said, not built
+        message = str(exc)
+        templates = ()
+    else:
+        message = "min_work_between_breaks_minutes"
+    assert "min_work_between_breaks_minutes" in message
+    if not templates:
+        return
 
     starts_per_day = len(range(0, 1440, p.start_every_minutes))
     assert len(templates) == len(p.lengths_hours) * starts_per_day
     for t in templates:
         assert t.start_minute % p.start_every_minutes == 0
-        end_of_previous = 0
+        end_of_previous = -p.min_work_between_breaks_minutes
         for b in t.breaks:
-            assert b.offset_minutes % step == 0
-            assert b.offset_minutes > 0
-            assert b.offset_minutes >= end_of_previous  # in order, never overlapping
-            assert b.offset_minutes + b.minutes + step <= t.length_minutes  # work after it
-            end_of_previous = b.offset_minutes + b.minutes
+            assert b.earliest_minutes % step == 0
+            assert b.latest_minutes % step == 0
+            assert b.earliest_minutes <= b.offset_minutes <= b.latest_minutes
+            assert b.earliest_minutes >= step  # work before it
+            # any start in the window keeps the work between breaks
+            assert b.earliest_minutes >= end_of_previous + p.min_work_between_breaks_minutes
+            assert b.latest_minutes + b.minutes + step <= t.length_minutes  # work after it
+            end_of_previous = b.latest_minutes + b.minutes
         assert t.paid_minutes == t.length_minutes - sum(b.minutes for b in t.breaks
                                                         if not b.paid)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,8 +35,6 @@ from wfm.errors import DataError, WfmWarning
 from wfm.hours import WEEKDAYS, OpeningHours, parse_hours, parse_time
 
 DEFAULT_MAX_WEEK_HOURS = 40.0
-DEFAULT_RULES = RuleSet()
-"""The rules of an agent without a contract (the config's ``rules`` apply via the roster)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,8 @@ class Agent:
     min_week_hours: float = 0.0
     max_week_hours: float = DEFAULT_MAX_WEEK_HOURS
     contract: str = ""
-    rules: RuleSet = DEFAULT_RULES
+    rules: RuleSet | None = None
+    """The contract's rule set (None: the config's default ``rules``)."""
     shift_lengths_hours: tuple[float, ...] | None = None
     """Shift lengths the contract allows (None: every length of ``shifts.lengths_hours``)."""
     availability: OpeningHours | None = None
@@ -135,7 +135,7 @@ def read_roster(path: str | Path, config: Config) -> tuple[Agent, ...]:
         agents.append(Agent(
             agent_id, str(rec.get("name") or agent_id).strip(), skills, proficiency, lo, hi,
             contract=contract_name,
-            rules=config.rule_set(contract.rule_set if contract else None),
+            rules=config.rule_sets[contract.rule_set] if contract and contract.rule_set else None,
             shift_lengths_hours=contract.shift_lengths_hours if contract else None,
             availability=cell.availability("availability"),
             days_off=cell.weekdays("days_off"),
@@ -198,7 +198,7 @@ class _Cell:
 
     path: Path
     row: int
-    rec: dict[str, object]
+    rec: Mapping[Hashable, object]
 
     def _text(self, column: str) -> str:
         return str(self.rec.get(column) or "").strip()

@@ -1,40 +1,28 @@
 """A good first schedule that keeps every hard rule, used as CP-SAT's starting point.
 
 CP-SAT proves bounds well but, with two workers and a short time limit, improves a week-long
-schedule of dozens of agents slowly. Two heuristics hand it a good start:
-
-* :func:`greedy_start` — agent by agent, the shift template and working days that cover the most
-  still-uncovered demand, the same template every working day (so the rest between shifts is
-  ``24 h − length``), on a number of days that fits the contract's weekly hours;
-* :func:`best_response` — local search: take one agent out, and give it the week of shifts that
-  is best against everybody else's coverage, solved exactly under all the agent's own rules with
-  a one-agent CP-SAT model; repeat over all agents until nothing improves or time runs out.
+schedule of dozens of agents slowly. :func:`local_search` hands it a good start: agent by agent,
+the week of shifts that is best against everybody else's coverage, solved exactly under all the
+agent's own rules (:data:`~wfm.schedule.rules.AGENT_RULES`) with a one-agent CP-SAT model. The
+first pass starts from nobody working (agents with fewer skills first: they have fewer places to
+go), later passes repeat over all agents until nothing improves, with random shakes to leave
+local optima, until time runs out. Breaks sit at their nominal starts here; CP-SAT moves them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections import defaultdict
 
 import numpy as np
 from ortools.sat.python import cp_model
 from scipy import sparse
 
 from wfm.schedule.problem import SchedulingProblem
-from wfm.schedule.rules import (
-    ModelVars,
-    add_max_days_per_week,
-    add_min_rest,
-    add_one_shift_per_day,
-    add_week_hours,
-)
+from wfm.schedule.rules import AGENT_RULES, ModelVars, Rule, preference_costs
 
 SHAKES = 20
 """Shakes in a row without improvement after which the local search stops."""
-
-AGENT_RULES = (add_one_shift_per_day, add_max_days_per_week, add_week_hours, add_min_rest)
-"""The hard rules that concern one agent alone."""
 
 
 def _incidence(p: SchedulingProblem) -> sparse.csr_matrix:
@@ -45,87 +33,29 @@ def _incidence(p: SchedulingProblem) -> sparse.csr_matrix:
                              shape=(len(p.options), len(p.index)))
 
 
-def greedy_start(problem: SchedulingProblem) -> dict[int, list[int]]:
-    """Agent position -> chosen option ids; agents with no rule-abiding pattern are left out."""
-    p = problem
-    incidence = _incidence(p)
-    residual = p.required.astype(float).copy()
-    residual[:, p.horizon:] = 0
-    by_template: dict[object, dict[int, int]] = defaultdict(dict)
-    for k, o in enumerate(p.options):
-        by_template[o.template][o.day] = k
-    rest = p.rules.min_rest_hours * 60
-    weeks = max(1, -(-len(p.days) // 7))
-    max_days = min(p.rules.max_days_per_week * weeks, len(p.days))
-    chosen: dict[int, list[int]] = {}
-    # Agents with fewer skills first: they have fewer places to go.
-    order = sorted(range(len(p.agents)), key=lambda a: (len(p.agents[a].skills), a))
-    for a in order:
-        agent = p.agents[a]
-        skills = [p.channels.index(c) for c in agent.skills]
-        demand = (residual[skills] > 0).any(axis=0).astype(float)
-        gain = incidence @ demand
-        allowed = set(p.allowed[a])
-        best: tuple[float, list[int]] | None = None
-        for template, days in by_template.items():
-            if 1440 - template.length_minutes < rest:  # type: ignore[attr-defined]
-                continue
-            ks = sorted((k for k in days.values() if k in allowed), key=lambda k: -gain[k])
-            paid = template.paid_minutes / 60  # type: ignore[attr-defined]
-            for n in range(min(max_days, len(ks)), 0, -1):
-                if agent.min_week_hours * weeks <= n * paid <= agent.max_week_hours * weeks:
-                    score = float(gain[ks[:n]].sum())
-                    if best is None or score > best[0]:
-                        best = (score, ks[:n])
-                    break
-        if best is None:
-            continue
-        chosen[a] = best[1]
-        for k in best[1]:
-            for i in p.options[k].work:
-                if i >= p.horizon:
-                    continue
-                c = max(skills, key=lambda c: residual[c, i] if p.open[c, i] else -np.inf)
-                residual[c, i] -= 1
-    return _order_twins(p, chosen)
-
-
-def _order_twins(p: SchedulingProblem, chosen: dict[int, list[int]]) -> dict[int, list[int]]:
-    """Interchangeable agents get their patterns in order of paid time, as the model demands."""
-    out: dict[int, list[int]] = {}
-    for members in p.twins:
-        patterns = sorted((chosen.get(a, []) for a in members),
-                          key=lambda ks: -sum(p.options[k].paid_minutes for k in ks))
-        for a, ks in zip(members, patterns, strict=True):
-            if ks:
-                out[a] = ks
-    return out
-
-
-def best_response(
-    problem: SchedulingProblem,
-    chosen: dict[int, list[int]],
-    *,
-    seconds: float,
-    seed: int = 0,
-) -> dict[int, list[int]]:
-    """Improve ``chosen`` agent by agent, with restarts, until ``seconds`` have passed.
+def local_search(problem: SchedulingProblem, *, seconds: float,
+                 seed: int = 0) -> dict[int, list[int]]:
+    """Agent position -> option ids of a rule-abiding week, improved until ``seconds`` pass.
 
     Each agent's value of working interval *i* is what one more agent there is worth against the
     others' coverage: the channel's under-coverage weight if the channel is short, minus the
-    over-coverage weight if not, on the agent's best open channel; minus paid time.
+    over-coverage weight if not, on the agent's best open channel; minus paid time and unmet
+    wishes. Agents whose own rules admit no week are left out (the diagnosis names them).
     """
     p = problem
     w = p.weights
     deadline = time.perf_counter() + seconds
     incidence = _incidence(p)
     horizon = np.arange(len(p.index)) < p.horizon
-    paid = np.array([w.paid * o.paid_minutes // p.interval_minutes for o in p.options])
+    paid = np.array([w.paid * o.paid_minutes // p.interval_minutes for o in p.options], float)
+    wishes = [preference_costs(p, a) for a in range(len(p.agents))]
     prio = np.asarray(p.priority, dtype=float)[:, None]
     skills_of = [[p.channels.index(c) for c in a.skills] for a in p.agents]
-    chosen = {a: list(ks) for a, ks in chosen.items()}
+    chosen: dict[int, list[int]] = {}
     cover = np.zeros((len(p.channels), len(p.index)))
     placed: dict[int, list[tuple[int, int]]] = {}
+    models = {a: agent_model(p, a) for a in range(len(p.agents))}
+    rng = np.random.default_rng(seed)
 
     def place(a: int, ks: list[int]) -> None:
         marks = []
@@ -150,7 +80,9 @@ def best_response(
         opened = p.open[:, :p.horizon]
         under = (np.maximum(gap, 0) * opened * prio * w.under).sum()
         over = (np.maximum(-gap, 0) * opened * w.over).sum()
-        return float(under + over + sum(paid[ks].sum() for ks in chosen.values()))
+        costs = sum(paid[ks].sum() + sum(wishes[a].get(k, 0) for k in ks)
+                    for a, ks in chosen.items())
+        return float(under + over + costs)
 
     def respond(a: int, noise: float = 0.0) -> bool:
         """Give agent ``a`` its best week against the others; True if it changed."""
@@ -161,11 +93,14 @@ def best_response(
         value = np.where(p.open[skills], value, -np.inf).max(axis=0)
         value = np.where(horizon & np.isfinite(value), value, 0.0)
         gain = incidence @ value - paid
+        for k, cost in wishes[a].items():
+            gain[k] -= cost
         if noise:
             gain = gain + rng.normal(0.0, noise, len(gain))
-        current = chosen.get(a, [])
-        best = _solve_agent(models[a], gain, current)
-        better = best is not None and gain[best].sum() > gain[current].sum() + 1e-9
+        current = chosen.get(a)
+        best = _solve_agent(models[a], gain, current or [])
+        better = best is not None and (
+            current is None or gain[best].sum() > gain[current].sum() + 1e-9)
         if better:
             chosen[a] = best  # type: ignore[assignment]
         place(a, chosen.get(a, []))
@@ -179,9 +114,8 @@ def best_response(
         for a, ks in chosen.items():
             place(a, ks)
 
-    replace_all(chosen)
-    models = {a: _agent_model(p, a) for a in range(len(p.agents))}
-    rng = np.random.default_rng(seed)
+    for a in sorted(range(len(p.agents)), key=lambda a: (len(p.agents[a].skills), a)):
+        respond(a)
     best_value, best_chosen = objective(), dict(chosen)
     # Iterated local search: best-response passes to a local optimum, keep the best, then
     # shake a few agents (noisy best responses) and descend again; stop after SHAKES shakes
@@ -210,15 +144,30 @@ def best_response(
     return _order_twins(p, best_chosen)
 
 
-def _agent_model(p: SchedulingProblem, a: int) -> ModelVars:
-    """A CP-SAT model of one agent's own rules over its allowed shifts (objective set later)."""
+def _order_twins(p: SchedulingProblem, chosen: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Interchangeable agents get their weeks in order of paid time, as the model demands."""
+    out: dict[int, list[int]] = {}
+    for members in p.twins:
+        weeks = sorted((chosen.get(a) for a in members),
+                       key=lambda ks: -1 if ks is None else -sum(
+                           p.options[k].paid_minutes for k in ks))
+        for a, ks in zip(members, weeks, strict=True):
+            if ks is not None:
+                out[a] = ks
+    return out
+
+
+def agent_model(p: SchedulingProblem, a: int,
+                rules: tuple[Rule, ...] = AGENT_RULES) -> ModelVars:
+    """A CP-SAT model of agent ``a``'s own ``rules`` over its allowed shifts (no objective)."""
     one = dataclasses.replace(p, agents=(p.agents[a],), allowed=(p.allowed[a],))
     m = ModelVars(model=cp_model.CpModel())
     for k in p.allowed[a]:
         m.shift[0, k] = m.model.new_bool_var(f"shift[{k}]")
-    for rule in AGENT_RULES:
+    for rule in rules:
         rule(m, one)
     return m
+
 
 
 def _solve_agent(m: ModelVars, gain: np.ndarray, current: list[int]) -> list[int] | None:

@@ -1,10 +1,11 @@
 """The scheduling problem as numbers: the one place where requirements become integers.
 
 ``build_problem`` places every shift template on every day of the horizon (DST-aware: a shift is
-its length in real time), keeps the placements an agent can work — every work interval must have
-at least one of the agent's channels open, and the paid time must fit the contract — and turns
-``agents_required`` into an integer matrix ``required[channel, interval]`` (already whole agents;
-closed intervals are 0).
+its length in real time), keeps, per agent, the placements that agent may work — the contract's
+shift lengths, the agent's availability, fixed days off and time off, an open channel of its
+skills whenever it may be working, paid time within the contract — and turns ``agents_required``
+into an integer matrix ``required[channel, interval]`` (already whole agents; closed intervals
+are 0).
 
 The schedule covers ``agents_required``, the agents needed *on a channel*: breaks and lunches
 are placed explicitly in the schedule, so they are not counted again; ``agents_with_shrinkage``
@@ -13,45 +14,75 @@ budgets for the unplanned rest (absence, sickness) in requirements.csv.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from wfm import frames as F
-from wfm.config import Config, RuleSet
+from wfm.config import Config, ObjectiveWeights
 from wfm.errors import ConfigError, DataError
+from wfm.hours import parse_time
 from wfm.io.roster import Agent
 from wfm.schedule.templates import ShiftTemplate, expand_templates
 from wfm.timegrid import Grid
 
 
 @dataclass(frozen=True)
+class BreakSlot:
+    """A break of a placed shift: the interval positions it may start at, and its length."""
+
+    starts: tuple[int, ...]
+    length: int
+    """Intervals."""
+    activity: str
+    paid: bool
+    nominal: int
+    """The start the first-cut heuristics use (the middle of the window)."""
+
+    def covering(self, i: int) -> list[int]:
+        """The starts at which the break would cover interval ``i``."""
+        return [s for s in self.starts if s <= i < s + self.length]
+
+
+@dataclass(frozen=True)
 class ShiftOption:
-    """A template placed on a day: absolute interval positions of its work and breaks."""
+    """A template placed on a day: absolute interval positions of its time and breaks."""
 
     day: int
     template: ShiftTemplate
     start: pd.Timestamp
     end: pd.Timestamp
-    work: tuple[int, ...]
-    breaks: tuple[tuple[int, str, bool], ...]
-    """(interval position, ``break`` or ``lunch``, paid) for every break interval."""
+    slots: tuple[int, ...]
+    """Every interval of the shift, breaks included."""
+    breaks: tuple[BreakSlot, ...]
 
     @property
     def paid_minutes(self) -> int:
         """Paid minutes of the shift."""
         return self.template.paid_minutes
 
+    @cached_property
+    def work(self) -> tuple[int, ...]:
+        """The intervals worked with every break at its nominal start."""
+        off = {s + j for b in self.breaks for s in (b.nominal,) for j in range(b.length)}
+        return tuple(i for i in self.slots if i not in off)
 
-@dataclass(frozen=True)
-class Weights:
-    """Objective weights per agent-interval: under-coverage ≫ over-coverage ≫ paid time."""
+    @cached_property
+    def fixed(self) -> tuple[int, ...]:
+        """The intervals worked wherever the breaks go (outside every break window)."""
+        windows = {s + j for b in self.breaks for s in b.starts for j in range(b.length)}
+        return tuple(i for i in self.slots if i not in windows)
 
-    under: int = 100
-    over: int = 10
-    paid: int = 1
+    @cached_property
+    def may_work(self) -> tuple[int, ...]:
+        """The intervals the agent may be working (all but those on break at every start)."""
+        always = {i for b in self.breaks
+                  for i in set.intersection(*({s + j for j in range(b.length)} for s in b.starts))}
+        return tuple(i for i in self.slots if i not in always)
 
 
 @dataclass(frozen=True)
@@ -68,26 +99,49 @@ class SchedulingProblem:
     required: np.ndarray
     open: np.ndarray
     agents: tuple[Agent, ...]
+    """The roster, every agent's ``rules`` resolved (the config's ``rules`` where None)."""
     options: tuple[ShiftOption, ...]
     allowed: tuple[tuple[int, ...], ...]
     """Per agent: the option ids that agent may work."""
-    rules: RuleSet
-    weights: Weights
+    weights: ObjectiveWeights
     interval_minutes: int
 
     @property
     def twins(self) -> tuple[tuple[int, ...], ...]:
-        """Classes of interchangeable agents (same skills, proficiency, contract and shifts).
+        """Classes of interchangeable agents (same skills, contract, rules, wishes and shifts).
 
         Any schedule stays as good when such agents swap weeks, which the model's symmetry
         breaking, the heuristics and the LP bound all rely on.
         """
         classes: dict[tuple[object, ...], list[int]] = {}
         for a, agent in enumerate(self.agents):
-            key = (agent.skills, agent.proficiency, agent.min_week_hours, agent.max_week_hours,
-                   self.allowed[a])
+            key = (dataclasses.replace(agent, agent_id="", name=""), self.allowed[a])
             classes.setdefault(key, []).append(a)
         return tuple(tuple(members) for members in classes.values())
+
+    @cached_property
+    def weeks(self) -> tuple[tuple[int, ...], ...]:
+        """The days of each 7-day block of the horizon."""
+        return tuple(tuple(range(w, min(w + 7, len(self.days))))
+                     for w in range(0, len(self.days), 7))
+
+    @cached_property
+    def late_end_minute(self) -> int:
+        """Shifts ending after this many minutes past their day's midnight are late shifts."""
+        return parse_time(self.weights.late_shift_end, allow_24=True)
+
+    def rest_minutes(self, a: int) -> int:
+        """Agent ``a``'s minimum rest between shifts, in minutes."""
+        return round(self.agents[a].rules.min_rest_hours * 60)  # type: ignore[union-attr]
+
+    def time_off_paid(self, a: int, week: tuple[int, ...]) -> int:
+        """Paid minutes of agent ``a``'s time off starting on the days of ``week``."""
+        dates = {self.days[d] for d in week}
+        return sum(t.paid_minutes for t in self.agents[a].time_off if t.start.date() in dates)
+
+    def minute_of(self, ts: pd.Timestamp) -> int:
+        """Minutes from the horizon's first interval to ``ts`` (real time)."""
+        return int((ts - self.index[0]).total_seconds() // 60)
 
 
 def build_problem(
@@ -133,20 +187,48 @@ def build_problem(
             if opt is not None:
                 options.append(opt)
 
-    workable: dict[tuple[str, ...], list[int]] = {}
-    for skills in {a.skills for a in agents}:
-        can_work = np.asarray(is_open[[channels.index(c) for c in skills]].any(axis=0))
-        workable[skills] = [k for k, o in enumerate(options) if can_work[list(o.work)].all()]
-    allowed = tuple(
-        tuple(k for k in workable[a.skills] if options[k].paid_minutes <= a.max_week_hours * 60)
-        for a in agents
-    )
+    agents = tuple(a if a.rules is not None else dataclasses.replace(a, rules=config.rules)
+                   for a in agents)
+    allowed = _allowed(agents, options, is_open, channels, day_list, index, grid)
     priority = tuple(max(1, round(config.channels[c].priority)) for c in channels)
     return SchedulingProblem(
         days=day_list, index=index, horizon=horizon, channels=channels, priority=priority,
         required=required, open=is_open, agents=agents, options=tuple(options),
-        allowed=tuple(allowed), rules=config.rules, weights=Weights(), interval_minutes=step,
+        allowed=allowed, weights=config.objective, interval_minutes=step,
     )
+
+
+def _allowed(agents: tuple[Agent, ...], options: list[ShiftOption], is_open: np.ndarray,
+             channels: tuple[str, ...], days: tuple[dt.date, ...], index: pd.DatetimeIndex,
+             grid: Grid) -> tuple[tuple[int, ...], ...]:
+    """Per agent, the options it may work: skills, lengths, availability, days and time off."""
+    workable: dict[tuple[str, ...], np.ndarray] = {}
+    for skills in {a.skills for a in agents}:
+        can_work = np.asarray(is_open[[channels.index(c) for c in skills]].any(axis=0))
+        workable[skills] = np.array([bool(can_work[list(o.may_work)].all()) for o in options])
+    available: dict[object, np.ndarray] = {}
+    for hours in {a.availability for a in agents if a.availability is not None}:
+        mask = grid.open_mask(hours, index)
+        available[hours] = np.array([bool(mask[list(o.slots)].all()) for o in options])
+    local_start = [o.start.tz_localize(None).to_pydatetime() for o in options]
+    local_end = [o.end.tz_convert(grid.timezone).tz_localize(None).to_pydatetime()
+                 for o in options]
+    out = []
+    for agent in agents:
+        ok = workable[agent.skills].copy()
+        if agent.availability is not None:
+            ok &= available[agent.availability]
+        lengths = (None if agent.shift_lengths_hours is None
+                   else {round(h * 60) for h in agent.shift_lengths_hours})
+        out.append(tuple(
+            k for k, o in enumerate(options)
+            if ok[k]
+            and o.paid_minutes <= agent.max_week_hours * 60
+            and (lengths is None or o.template.length_minutes in lengths)
+            and days[o.day].weekday() not in agent.days_off
+            and not any(t.start < local_end[k] and local_start[k] < t.end
+                        for t in agent.time_off)))
+    return tuple(out)
 
 
 def _place(t: ShiftTemplate, d: int, day: dt.date, index: pd.DatetimeIndex,
@@ -157,16 +239,14 @@ def _place(t: ShiftTemplate, d: int, day: dt.date, index: pd.DatetimeIndex,
     if pd.isna(start):
         return None
     first = int(index.get_indexer(pd.DatetimeIndex([start]))[0])
-    n = t.length_minutes // grid.interval_minutes
+    step = grid.interval_minutes
+    n = t.length_minutes // step
     if first < 0 or first + n > len(index):
         return None
-    slots = list(range(first, first + n))
-    breaks = []
-    for b in t.breaks:
-        k0 = b.offset_minutes // grid.interval_minutes
-        for k in range(k0, k0 + b.minutes // grid.interval_minutes):
-            breaks.append((slots[k], b.activity, b.paid))
-    on_break = {s for s, _, _ in breaks}
-    work = tuple(s for s in slots if s not in on_break)
-    return ShiftOption(d, t, start, start + pd.Timedelta(minutes=t.length_minutes), work,
-                       tuple(breaks))
+    breaks = tuple(
+        BreakSlot(tuple(range(first + b.earliest_minutes // step,
+                              first + b.latest_minutes // step + 1)),
+                  b.minutes // step, b.activity, b.paid, first + b.offset_minutes // step)
+        for b in t.breaks)
+    return ShiftOption(d, t, start, start + pd.Timedelta(minutes=t.length_minutes),
+                       tuple(range(first, first + n)), breaks)

@@ -18,10 +18,14 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from wfm import frames as F
+from wfm.config import RuleSet
 from wfm.errors import InfeasibleError, SolveTimeoutError
+from wfm.hours import WEEKDAYS
+from wfm.io.roster import Agent
+from wfm.schedule import rules as R
 from wfm.schedule.bound import lp_lower_bound
-from wfm.schedule.heuristic import best_response, greedy_start
-from wfm.schedule.problem import SchedulingProblem, ShiftOption
+from wfm.schedule.heuristic import agent_model, local_search
+from wfm.schedule.problem import SchedulingProblem
 from wfm.schedule.rules import HARD_RULES, SOFT_RULES, ModelVars, Penalty
 
 LOCAL_SEARCH_SHARE = 0.5
@@ -134,8 +138,8 @@ def solve(
     built = build_model(problem)
     build_seconds = time.perf_counter() - t0
     lp_bound = lp_lower_bound(problem, time_limit_seconds=limits.time_seconds * LP_SHARE)
-    chosen = best_response(problem, greedy_start(problem),
-                           seconds=limits.time_seconds * LOCAL_SEARCH_SHARE, seed=limits.seed)
+    chosen = local_search(problem, seconds=limits.time_seconds * LOCAL_SEARCH_SHARE,
+                          seed=limits.seed)
     start = _complete(built, chosen, limits)
     model = built.vars.model
     if start is not None:
@@ -155,10 +159,8 @@ def solve(
         best = _Solution(values, round(solver.objective_value), solver.status_name(status))
     elif start is not None:
         best = start  # CP-SAT found nothing better in the time left: keep the heuristic's
-    elif status == cp_model.INFEASIBLE:
-        raise InfeasibleError(["the contracts' weekly hours, days and rest rules cannot all be "
-                               "met with the shifts the config allows; check min_week_hours, "
-                               "rules.max_days_per_week and rules.min_rest_hours"])
+    elif status == cp_model.INFEASIBLE:  # pragma: no cover — diagnose() checks every agent
+        raise InfeasibleError(["the agents' rules cannot all be met together"])
     else:
         raise SolveTimeoutError(limits.time_seconds)
     stats = {"build_seconds": build_seconds, "solve_seconds": time.perf_counter() - t0,
@@ -212,58 +214,120 @@ def _complete(built: BuiltModel, chosen: dict[int, list[int]],
     return _Solution(values, round(solver.objective_value), "FEASIBLE")
 
 
+RULE_TEXT: dict[R.Rule, Callable[[Agent, RuleSet], str]] = {
+    R.add_days_per_week: lambda _a, r: (f"min_days_per_week {r.min_days_per_week} and "
+                                        f"max_days_per_week {r.max_days_per_week}"),
+    R.add_week_hours: lambda a, _r: (f"min_week_hours {a.min_week_hours:g} and "
+                                     f"max_week_hours {a.max_week_hours:g}"),
+    R.add_min_rest: lambda _a, r: f"min_rest_hours {r.min_rest_hours:g}",
+    R.add_max_consecutive_days: lambda _a, r: f"max_consecutive_days {r.max_consecutive_days}",
+    R.add_consecutive_days_off: lambda _a, _r: "consecutive_days_off",
+    R.add_start_variation: lambda _a, r: (f"max_start_variation_minutes "
+                                          f"{r.max_start_variation_minutes}"),
+}
+"""How a diagnosis names each agent rule, with the agent's own figures."""
+
+
 def diagnose(problem: SchedulingProblem) -> list[str]:
-    """Contradictions visible before solving: contracts no allowed shift pattern can meet."""
+    """Agents whose own hard rules contradict each other, naming the agents, days and rules.
+
+    Coverage is soft, so the model is infeasible exactly when some agent's own rules admit no
+    week of shifts. Each class of interchangeable agents is checked with a one-agent model; for
+    one that fails, a deletion filter keeps the smallest set of rules that still conflict.
+    """
+    p = problem
     conflicts = []
-    max_days = min(problem.rules.max_days_per_week, len(problem.days))
-    for a, agent in enumerate(problem.agents):
-        if len(problem.days) < 7 or agent.min_week_hours <= 0:
+    for members in p.twins:
+        a = members[0]
+        if _feasible(p, a, R.AGENT_RULES):
             continue
-        best_per_day: dict[int, int] = defaultdict(int)
-        for k in problem.allowed[a]:
-            o = problem.options[k]
-            best_per_day[o.day] = max(best_per_day[o.day], o.paid_minutes)
-        best = sorted(best_per_day.values(), reverse=True)[:max_days]
-        possible = sum(best) / 60
-        if possible < agent.min_week_hours:
-            conflicts.append(
-                f"agent {agent.agent_id}: min_week_hours {agent.min_week_hours:g} but at most "
-                f"{possible:g} h fit in {max_days} days (rules.max_days_per_week) with the "
-                "allowed shifts and the channels' hours")
+        rules = list(R.AGENT_RULES[1:])
+        for rule in list(rules):
+            trial = [r for r in rules if r is not rule]
+            if not _feasible(p, a, (R.add_one_shift_per_day, *trial)):
+                rules = trial
+        agent = p.agents[a]
+        names = ", ".join(p.agents[b].agent_id for b in members)
+        who = f"agent {names}" if len(members) == 1 else f"agents {names}"
+        assert agent.rules is not None
+        texts = " + ".join(RULE_TEXT[r](agent, agent.rules) for r in rules)
+        conflicts.append(f"{who}: {texts} cannot all hold {_reach(p, a)}")
     return conflicts
+
+
+def _feasible(p: SchedulingProblem, a: int, rules: tuple[R.Rule, ...]) -> bool:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 5.0
+    status = solver.solve(agent_model(p, a, rules).model)
+    return status != cp_model.INFEASIBLE
+
+
+def _reach(p: SchedulingProblem, a: int) -> str:
+    """What the agent may work: its days with a shift, the longest, and what limits them."""
+    agent = p.agents[a]
+    by_day: dict[int, int] = defaultdict(int)
+    for k in p.allowed[a]:
+        o = p.options[k]
+        by_day[o.day] = max(by_day[o.day], o.paid_minutes)
+    rules = agent.rules
+    assert rules is not None
+    best = sorted(by_day.values(), reverse=True)[:rules.max_days_per_week]
+    limits = []
+    if agent.availability is not None:
+        limits.append(f"availability {agent.availability.describe()}")
+    if agent.days_off:
+        limits.append("days off " + "|".join(WEEKDAYS[d] for d in sorted(agent.days_off)))
+    for t in agent.time_off:
+        limits.append(f"time off {t.start:%Y-%m-%d %H:%M}-{t.end:%H:%M}")
+    if agent.shift_lengths_hours is not None:
+        limits.append("shift lengths " + "/".join(f"{h:g}" for h in agent.shift_lengths_hours)
+                      + " h")
+    days = ", ".join(f"{p.days[d]:%a %d %b}" for d in sorted(by_day)) or "none"
+    text = (f"with the shifts it may work (days with a shift: {days}; at most "
+            f"{sum(best) / 60:g} paid h in {len(best)} days")
+    return text + (f"; limited by {'; '.join(limits)})" if limits else ")")
 
 
 def _extract(problem: SchedulingProblem, built: BuiltModel, solution: _Solution, bound: float,
              stats: dict[str, float]) -> Schedule:
-    """Read the solver's values back into frames."""
-    m = built.vars
-    index = problem.index
-    n_agents, n_int = len(problem.agents), len(index)
-    activity = np.full((n_agents, n_int), F.OFF, dtype=object)
-    worked = [(a, problem.options[k]) for (a, k), var in m.shift.items()
-              if solution.value(var)]
-    for a, o in worked:
-        for i, label, _paid in o.breaks:
-            activity[a, i] = label
+    """Read the solver's values back into frames: shifts, breaks and channels per agent."""
+    p, m = problem, built.vars
+    index = p.index
+    activity = np.full((len(p.agents), len(index)), F.OFF, dtype=object)
+    worked = [(a, k) for (a, k), var in m.shift.items() if solution.value(var)]
+    # Breaks were placed by count per skill group, option and start; hand them to the group's
+    # agents on that option (the windows never overlap, so any hand-out keeps the rules).
+    on_option: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for a, k in worked:
+        on_option[m.group_of[a], k].append(a)
+    placed: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for (g, k), members in on_option.items():
+        for j, b in enumerate(p.options[k].breaks):
+            starts = [s for s in b.starts for _ in range(solution.value(m.breaks[g, k, j, s]))]
+            for a, s in zip(members, starts, strict=True):
+                placed[a, k].append((j, s))
+                activity[a, s:s + b.length] = b.activity
     # Agents with the same skills are interchangeable: hand out each group's channel counts,
     # keeping an agent on the channel it had in the previous interval where possible.
     working: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for a, o in worked:
-        for i in o.work:
-            working[m.group_of[a], i].append(a)
+    for a, k in worked:
+        for i in p.options[k].slots:
+            if activity[a, i] == F.OFF:
+                working[m.group_of[a], i].append(a)
     for (g, i), members in sorted(working.items(), key=lambda kv: kv[0][1]):
-        if i >= problem.horizon:
+        if i >= p.horizon:
             for a in members:  # past the horizon: stay on the previous channel while it is open
                 prev = activity[a, i - 1] if i else F.OFF
-                open_here = [c for c in m.groups[g] if problem.open[problem.channels.index(c), i]]
+                open_here = [c for c in m.groups[g] if p.open[p.channels.index(c), i]]
                 activity[a, i] = prev if prev in open_here else open_here[0]
             continue
-        left = {c: solution.value(m.assigned[g, i, c]) for c in range(len(problem.channels))
+        left = {c: solution.value(m.assigned[g, i, c]) for c in range(len(p.channels))
                 if (g, i, c) in m.assigned}
         pending = []
         for a in members:
             prev = activity[a, i - 1] if i else F.OFF
-            c = problem.channels.index(prev) if prev in problem.channels else -1
+            c = p.channels.index(prev) if prev in p.channels else -1
             if left.get(c, 0) > 0:
                 activity[a, i] = prev
                 left[c] -= 1
@@ -271,59 +335,69 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solution: _Solution,
                 pending.append(a)
         for a in pending:
             c = next(c for c, n in left.items() if n > 0)
-            activity[a, i] = problem.channels[c]
+            activity[a, i] = p.channels[c]
             left[c] -= 1
 
     shifts = pd.DataFrame(
-        [{F.AGENT_ID: problem.agents[a].agent_id, F.DATE: problem.days[o.day],
-          "shift_start": o.start, "shift_end": o.end, "paid_minutes": o.paid_minutes,
-          "breaks": _describe_breaks(o)} for a, o in worked],
+        [{F.AGENT_ID: p.agents[a].agent_id, F.DATE: p.days[p.options[k].day],
+          "shift_start": p.options[k].start, "shift_end": p.options[k].end,
+          "paid_minutes": p.options[k].paid_minutes,
+          "breaks": _describe_breaks(p, k, placed[a, k])} for a, k in worked],
         columns=list(F.SCHEDULE_COLUMNS),
     ).sort_values([F.AGENT_ID, "shift_start"], ignore_index=True)
-    spill = [i for i in range(problem.horizon, n_int) if (activity[:, i] != F.OFF).any()]
-    keep = list(range(problem.horizon)) + spill
+    spill = [i for i in range(p.horizon, len(index)) if (activity[:, i] != F.OFF).any()]
+    keep = list(range(p.horizon)) + spill
     agent_intervals = pd.DataFrame({
-        F.AGENT_ID: np.repeat([a.agent_id for a in problem.agents], len(keep)),
-        F.INTERVAL_START: np.tile(index[keep], n_agents),
+        F.AGENT_ID: np.repeat([a.agent_id for a in p.agents], len(keep)),
+        F.INTERVAL_START: np.tile(index[keep], len(p.agents)),
         F.ACTIVITY: activity[:, keep].ravel(),
     })
     penalties = pd.DataFrame(
-        [{"rule": p.name, "channel": p.key[0], F.AGENT_ID: None,
-          F.INTERVAL_START: index[int(str(p.key[1]))], "amount": solution.value(p.var),
-          "cost": solution.value(p.var) * p.weight}
-         for p in built.penalties if p.name != "paid_time" and solution.value(p.var) > 0],
+        [{"rule": q.name, "channel": q.channel,
+          F.AGENT_ID: None if q.agent is None else p.agents[q.agent].agent_id,
+          F.INTERVAL_START: None if q.interval is None else index[q.interval],
+          "amount": solution.value(q.var), "cost": solution.value(q.var) * q.weight}
+         for q in built.penalties if q.name != "paid_time" and solution.value(q.var) > 0],
         columns=list(PENALTY_COLUMNS))
     return Schedule(
         status=solution.status, objective=solution.objective,
         lower_bound=bound, shifts=shifts, agent_intervals=agent_intervals,
-        segments=_segments(problem, worked, activity), penalties=penalties, stats=stats,
+        segments=_segments(p, worked, placed, activity), penalties=penalties, stats=stats,
     )
 
 
-def _describe_breaks(o: ShiftOption) -> str:
+def _describe_breaks(p: SchedulingProblem, k: int, placed: list[tuple[int, int]]) -> str:
     """``10:00-10:15 break; 12:00-12:30 lunch`` in the site's local time."""
-    return "; ".join(
-        f"{o.start + pd.Timedelta(minutes=b.offset_minutes):%H:%M}-"
-        f"{o.start + pd.Timedelta(minutes=b.offset_minutes + b.minutes):%H:%M} {b.activity}"
-        for b in o.template.breaks)
+    step = pd.Timedelta(minutes=p.interval_minutes)
+    tz = p.options[k].start.tz
+    parts = []
+    for j, s in sorted(placed, key=lambda js: js[1]):
+        b = p.options[k].breaks[j]
+        first = p.index[s].tz_convert(tz)
+        last = p.index[s + b.length - 1].tz_convert(tz) + step
+        parts.append(f"{first:%H:%M}-{last:%H:%M} {b.activity}")
+    return "; ".join(parts)
 
 
-def _segments(problem: SchedulingProblem, worked: list[tuple[int, ShiftOption]],
+def _segments(p: SchedulingProblem, worked: list[tuple[int, int]],
+              placed: dict[tuple[int, int], list[tuple[int, int]]],
               activity: np.ndarray) -> pd.DataFrame:
     """One row per agent and run of one activity inside a shift (the ACD/HR import layout)."""
-    step = pd.Timedelta(minutes=problem.interval_minutes)
+    step = pd.Timedelta(minutes=p.interval_minutes)
     out = []
-    for a, o in worked:
-        paid_at = {i: paid for i, _, paid in o.breaks}
-        slots = sorted([*o.work, *paid_at])
+    for a, k in worked:
+        o = p.options[k]
+        paid_at = {s + i: o.breaks[j].paid for j, s in placed[a, k]
+                   for i in range(o.breaks[j].length)}
+        slots = o.slots
         run_start = slots[0]
         for j, i in enumerate(slots):
             nxt = slots[j + 1] if j + 1 < len(slots) else None
-            if nxt is not None and nxt == i + 1 and activity[a, nxt] == activity[a, i]:
+            if nxt is not None and activity[a, nxt] == activity[a, i]:
                 continue
-            start = problem.index[run_start]
-            end = problem.index[i] + step
-            out.append({F.AGENT_ID: problem.agents[a].agent_id, F.DATE: problem.days[o.day],
+            start = p.index[run_start]
+            end = p.index[i] + step
+            out.append({F.AGENT_ID: p.agents[a].agent_id, F.DATE: p.days[o.day],
                         F.ACTIVITY: str(activity[a, i]), "start": start, "end": end,
                         "minutes": int((end - start).total_seconds() // 60),
                         "paid": paid_at.get(i, True)})

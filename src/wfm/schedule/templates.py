@@ -1,10 +1,14 @@
-"""Shift templates: which shifts exist, and where their breaks and lunches fall.
+"""Shift templates: which shifts exist, and the windows their breaks and lunches move in.
 
-A template is a start time (local wall clock), a length and the breaks placed inside it. Breaks
-sit at fixed offsets in this first cut: ``after_hours`` into the shift, or the middle of
-``window_hours``, rounded down to the interval grid; a break that would overlap an earlier one
-moves to just after it, and a break that does not fit with at least one interval of work after
-it is dropped for that length.
+A template is a start time (local wall clock), a length and the breaks inside it. Each break has
+a window of start offsets; the solver places it inside the window where coverage can best spare
+the agent. A break applies to a shift of length ``L`` when ``L >= min_shift_hours`` and its
+window, clipped to leave at least one interval of work before and after it, still holds it.
+
+Windows are narrowed, when they overlap, so that *any* choice of starts inside them keeps the
+breaks in order with ``min_work_between_breaks_minutes`` of work between them: the solver can then
+count breaks per shift template without tracking which agent takes which (implicit break
+placement, Aykin 1996), and every such count is realisable by named agents.
 """
 
 from __future__ import annotations
@@ -12,17 +16,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wfm.config import ShiftPolicy
+from wfm.errors import ConfigError
 from wfm.hours import MINUTES_PER_DAY, parse_time
 
 
 @dataclass(frozen=True)
 class Break:
-    """A break inside a shift: offset from the shift's start, length, label and pay."""
+    """A break inside a shift: its start window (minutes into the shift), length, label, pay."""
 
-    offset_minutes: int
+    earliest_minutes: int
+    latest_minutes: int
+    """Latest start; the break ends by ``latest_minutes + minutes``."""
     minutes: int
     activity: str
     paid: bool
+    offset_minutes: int
+    """The nominal start (middle of the window, on the grid) used by first-cut heuristics."""
 
 
 @dataclass(frozen=True)
@@ -46,23 +55,55 @@ class ShiftTemplate:
 
 
 def place_breaks(policy: ShiftPolicy, length_minutes: int, step: int) -> tuple[Break, ...]:
-    """The breaks of a shift of ``length_minutes`` under ``policy``, on a ``step``-minute grid."""
-    placed: list[Break] = []
-    for rule in policy.breaks:
-        if length_minutes < rule.min_shift_hours * 60:
+    """The breaks of a shift of ``length_minutes`` under ``policy``, on a ``step``-minute grid.
+
+    Raises
+    ------
+    ConfigError
+        When the windows of the breaks that apply cannot hold them all with the minimum work
+        between breaks.
+    """
+    rules = sorted(policy.breaks, key=lambda r: r.window_minutes)
+    windows: list[list[int]] = []
+    kept = []
+    for rule in rules:
+        earliest, latest_end = rule.window_minutes
+        lo = _up(max(earliest, step), step)
+        hi = (min(latest_end, length_minutes - step) - rule.minutes) // step * step
+        if length_minutes < rule.min_shift_hours * 60 or hi < lo:
             continue
-        if rule.window_hours is not None:
-            target = (rule.window_hours[0] + rule.window_hours[1]) / 2 * 60 - rule.minutes / 2
-        else:
-            target = (rule.after_hours or 0) * 60
-        offset = int(target // step * step)
-        for b in sorted(placed, key=lambda b: b.offset_minutes):
-            if offset < b.offset_minutes + b.minutes and b.offset_minutes < offset + rule.minutes:
-                offset = b.offset_minutes + b.minutes
-        if offset <= 0 or offset + rule.minutes + step > length_minutes:
+        windows.append([lo, hi])
+        kept.append(rule)
+    gap = policy.min_work_between_breaks_minutes
+    for j in range(len(kept) - 1):
+        (lo1, hi1), (lo2, hi2) = windows[j], windows[j + 1]
+        overlap = hi1 + kept[j].minutes + gap - lo2
+        if overlap <= 0:
             continue
-        placed.append(Break(offset, rule.minutes, rule.activity, rule.is_paid))
-    return tuple(sorted(placed, key=lambda b: b.offset_minutes))
+        # Split the conflict between the two windows, then push what one cannot take onto the
+        # other; a window reduced to nothing means the shift cannot hold both breaks.
+        take = min(hi1 - lo1, _up(overlap // 2, step))
+        hi1 -= take
+        lo2 += _up(max(0, overlap - take), step)
+        if lo2 > hi2:
+            hi1 -= lo2 - hi2
+            lo2 = hi2
+        if hi1 < lo1:
+            raise ConfigError(
+                "shifts.breaks",
+                f"a {length_minutes / 60:g} h shift cannot hold its {kept[j].activity} and "
+                f"{kept[j + 1].activity} windows with shifts.min_work_between_breaks_minutes "
+                f"{gap}; widen the windows, lower the gap or raise min_shift_hours")
+        windows[j], windows[j + 1] = [lo1, hi1], [lo2, hi2]
+    return tuple(
+        Break(lo, hi, rule.minutes, rule.activity, rule.is_paid,
+              lo + (hi - lo) // 2 // step * step)
+        for rule, (lo, hi) in zip(kept, windows, strict=True))
+
+
+def _up(minutes: int, step: int) -> int:
+    """``minutes`` rounded up to the grid."""
+    return -(-minutes // step) * step
 
 
 def expand_templates(policy: ShiftPolicy, step: int) -> tuple[ShiftTemplate, ...]:
