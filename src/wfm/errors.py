@@ -36,6 +36,7 @@ class DataError(WfmError):
         column: str | None = None,
     ) -> None:
         self.path = path
+        self.message = message
         self.rows = tuple(rows)
         self.column = column
         parts = [str(path) if path else "data"]

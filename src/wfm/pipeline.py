@@ -15,13 +15,15 @@ import pandas as pd
 
 from wfm import frames as F
 from wfm.config import Config
-from wfm.errors import ConfigError
-from wfm.evaluate import coverage, coverage_summary
+from wfm.errors import ConfigError, DataError
+from wfm.evaluate import agent_experience, coverage, coverage_summary, shifts_from_intervals
 from wfm.forecast import ForecastResult, forecast
 from wfm.io.history import DataReport, read_history
 from wfm.io.outputs import write_outputs
-from wfm.io.roster import Agent, read_roster
+from wfm.io.roster import Agent, load_agents
+from wfm.io.stages import read_agent_intervals, read_coverage
 from wfm.schedule import Schedule, SolveLimits, build_problem, solve
+from wfm.schedule.check import check_schedule
 from wfm.schedule.solve import Progress
 from wfm.staffing import requirements as compute_requirements
 from wfm.timegrid import Grid
@@ -38,10 +40,23 @@ class RunResult:
     data: DataReport
     forecast: ForecastResult
     requirements: pd.DataFrame
-    schedule: Schedule
-    coverage: pd.DataFrame
-    summary: pd.DataFrame
+    planned: PlannedWeek
     files: tuple[Path, ...]
+
+    @property
+    def schedule(self) -> Schedule:
+        """The solved schedule."""
+        return self.planned.schedule
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """Required vs scheduled agents per channel and interval."""
+        return self.planned.coverage
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The per-channel summary."""
+        return self.planned.summary
 
 
 def default_week(history_end: pd.Timestamp, grid: Grid) -> dt.date:
@@ -71,13 +86,11 @@ def run(
     grid = Grid.from_config(config)
     if config.history is None:
         raise ConfigError("history", "required by 'wfm run' (path to history.csv)")
-    if config.roster is None:
-        raise ConfigError("roster", "required by 'wfm run' (path to roster.csv)")
     if config.shifts is None:
         raise ConfigError("shifts", "required by 'wfm run' (lengths_hours, breaks, …)")
     step("read history and roster")
     history, report = read_history(config.history, config, grid)
-    agents = read_roster(config.roster, config)
+    agents = load_agents(config)
     history_end = history[F.INTERVAL_START].max()
     week = week or default_week(history_end, grid)
     next_day = grid.local_day(pd.DatetimeIndex([history_end]))[0] + dt.timedelta(days=1)
@@ -93,17 +106,18 @@ def run(
                                     time_limit=time_limit, progress=progress)
     step("write outputs")
     files = write_outputs({**fc.frames(), "requirements": req, **planned.frames()}, out_dir)
-    return RunResult(week, report, fc, req, planned.schedule, planned.coverage, planned.summary,
-                     tuple(files))
+    return RunResult(week, report, fc, req, planned, tuple(files))
 
 
 @dataclass(frozen=True)
 class PlannedWeek:
-    """A solved schedule with its coverage of the requirements and the per-channel summary."""
+    """A solved schedule with its coverage of the requirements, the per-channel summary and
+    the per-agent experience figures (:func:`wfm.evaluate.agent_experience`)."""
 
     schedule: Schedule
     coverage: pd.DataFrame
     summary: pd.DataFrame
+    experience: pd.DataFrame
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The schedule stage's output files, by name (see :data:`wfm.io.outputs.FILES`)."""
@@ -129,7 +143,10 @@ def schedule_requirements(
     horizon = problem.index[:problem.horizon]
     covered = requirements[requirements[F.INTERVAL_START].isin(horizon)]
     cov = coverage(schedule.agent_intervals, covered)
-    return PlannedWeek(schedule, cov, summarize(covered, schedule, cov, grid.interval_minutes))
+    experience = agent_experience(schedule.shifts, problem.agents, config.site.timezone,
+                                  config.objective.late_shift_end)
+    return PlannedWeek(schedule, cov, summarize(covered, schedule, cov, grid.interval_minutes),
+                       experience)
 
 
 def summarize(week_req: pd.DataFrame, schedule: Schedule, cov: pd.DataFrame,
@@ -155,3 +172,41 @@ def summarize(week_req: pd.DataFrame, schedule: Schedule, cov: pd.DataFrame,
                              0.0).round(1),
     })
     return out.rename_axis(F.CHANNEL).reset_index()
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A published schedule re-read and checked: broken rules, coverage and agents' week."""
+
+    violations: pd.DataFrame
+    coverage: pd.DataFrame
+    summary: pd.DataFrame
+    experience: pd.DataFrame
+
+
+def evaluate_published(out_dir: str | Path, config: Config, grid: Grid | None = None,
+                       requirements: pd.DataFrame | None = None) -> Evaluation:
+    """Re-read ``out_dir/agent_intervals.csv`` (hand edits welcome) and check it.
+
+    Every hard rule is checked by :func:`wfm.schedule.check.check_schedule`; coverage is
+    counted against ``requirements``, or the ``required`` column of ``out_dir/coverage.csv``.
+    """
+    grid = grid or Grid.from_config(config)
+    out_dir = Path(out_dir)
+    path = out_dir / "agent_intervals.csv"
+    intervals = read_agent_intervals(path, grid)
+    agents = load_agents(config)
+    try:
+        violations = check_schedule(intervals, agents, config, grid)
+    except DataError as exc:
+        raise DataError(exc.path or path, exc.message, rows=exc.rows, column=exc.column) from None
+    if requirements is None:
+        cov = read_coverage(out_dir / "coverage.csv", config, grid)
+        requirements = cov.rename(columns={"required": F.AGENTS_REQUIRED})
+    cov = coverage(intervals, requirements)
+    unpaid = frozenset(b.activity for b in (config.shifts.breaks if config.shifts else ())
+                       if not b.is_paid)
+    shifts = shifts_from_intervals(intervals, grid.interval_minutes, unpaid)
+    experience = agent_experience(shifts, agents, config.site.timezone,
+                                  config.objective.late_shift_end)
+    return Evaluation(violations, cov, coverage_summary(cov, grid.interval_minutes), experience)

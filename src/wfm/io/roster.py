@@ -31,7 +31,7 @@ import pandas as pd
 
 from wfm import frames as F
 from wfm.config import Config, RuleSet, _hint
-from wfm.errors import DataError, WfmWarning
+from wfm.errors import ConfigError, DataError, WfmWarning
 from wfm.hours import WEEKDAYS, OpeningHours, parse_hours, parse_time
 
 DEFAULT_MAX_WEEK_HOURS = 40.0
@@ -306,3 +306,18 @@ def read_time_off(path: str | Path, agents: tuple[Agent, ...]) -> tuple[Agent, .
             round(paid * 60), str(rec.get("reason") or "").strip()))
     return tuple(replace(a, time_off=(*a.time_off, *found.get(a.agent_id, ())))
                  for a in agents)
+
+
+def load_agents(config: Config, roster: str | Path | None = None) -> tuple[Agent, ...]:
+    """The config's roster (or ``roster``) with the config's time off, if any.
+
+    Raises
+    ------
+    ConfigError
+        When neither the config nor ``roster`` names a roster file.
+    """
+    path = roster or config.roster
+    if path is None:
+        raise ConfigError("roster", "not set; add 'roster:' to the config (path to roster.csv)")
+    agents = read_roster(path, config)
+    return read_time_off(config.time_off, agents) if config.time_off else agents

@@ -83,3 +83,36 @@ def _read_stage(path: Path, config: Config, grid: Grid, columns: tuple[str, ...]
     if dup.any():
         raise DataError(path, "duplicate (interval_start, channel) rows", rows=rows[dup].tolist())
     return df.reset_index(drop=True)
+
+
+def read_coverage(path: str | Path, config: Config, grid: Grid | None = None) -> pd.DataFrame:
+    """Read a coverage.csv written by ``wfm schedule`` (its ``required`` is the requirement)."""
+    return _read_stage(Path(path), config, grid or Grid.from_config(config),
+                       F.COVERAGE_COLUMNS, ["required", "scheduled"])
+
+
+def read_agent_intervals(path: str | Path, grid: Grid) -> pd.DataFrame:
+    """Read an agent_intervals.csv (``agent_id, interval_start, activity``), e.g. after hand
+    edits; the rules it must keep are checked by :func:`wfm.schedule.check.check_schedule`."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(path, "file not found")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in F.AGENT_INTERVAL_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataError(path, f"missing column(s) {', '.join(missing)}")
+    ts = pd.to_datetime(raw[F.INTERVAL_START], utc=True, errors="coerce", format="ISO8601")
+    has_offset = raw[F.INTERVAL_START].str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True)
+    bad = ts.isna() | ~has_offset
+    if bad.any():
+        raise DataError(path, "expected an ISO 8601 time stamp with offset, found "
+                        f"{raw.loc[bad, F.INTERVAL_START].iloc[0]!r}",
+                        rows=(np.flatnonzero(bad) + 2).tolist(), column=F.INTERVAL_START)
+    out = raw[list(F.AGENT_INTERVAL_COLUMNS)].copy()
+    out[F.INTERVAL_START] = ts.dt.tz_convert(grid.timezone)
+    out[F.AGENT_ID] = out[F.AGENT_ID].str.strip()
+    out[F.ACTIVITY] = out[F.ACTIVITY].str.strip()
+    return out

@@ -30,7 +30,7 @@ from wfm.schedule.rules import HARD_RULES, SOFT_RULES, ModelVars, Penalty
 
 LOCAL_SEARCH_SHARE = 0.5
 """Share of the time limit the local search may use before CP-SAT takes over."""
-LP_SHARE = 0.3
+LP_SHARE = 0.25
 """Share of the time limit the LP bound may use."""
 
 PENALTY_COLUMNS = ("rule", "channel", F.AGENT_ID, F.INTERVAL_START, "amount", "cost")
@@ -105,17 +105,6 @@ def build_model(problem: SchedulingProblem) -> BuiltModel:
     return BuiltModel(m, penalties)
 
 
-class _ProgressCallback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress) -> None:
-        super().__init__()
-        self._progress = progress
-        self._t0 = time.perf_counter()
-
-    def on_solution_callback(self) -> None:
-        self._progress(time.perf_counter() - self._t0, self.objective_value,
-                       self.best_objective_bound)
-
-
 def solve(
     problem: SchedulingProblem,
     limits: SolveLimits | None = None,
@@ -135,34 +124,39 @@ def solve(
     if conflicts:
         raise InfeasibleError(conflicts)
     t0 = time.perf_counter()
+    deadline = t0 + limits.time_seconds
     built = build_model(problem)
     build_seconds = time.perf_counter() - t0
     lp_bound = lp_lower_bound(problem, time_limit_seconds=limits.time_seconds * LP_SHARE)
     chosen = local_search(problem, seconds=limits.time_seconds * LOCAL_SEARCH_SHARE,
                           seed=limits.seed)
     start = _complete(built, chosen, limits)
+    report = progress or (lambda _t, _o, _b: None)
+    if start is not None:
+        report(time.perf_counter() - t0, start.objective, lp_bound or 0.0)
+    # The whole model, hinted with the heuristic's schedule, for the time left: small problems
+    # are proved optimal here; on large ones CP-SAT rarely improves on the hint.
     model = built.vars.model
     if start is not None:
-        for i, v in enumerate(start.values):
-            model.add_hint(model.get_int_var_from_proto_index(i), int(v))
+        _hint(model, start.values)
     solver = cp_model.CpSolver()
     limits.apply(solver)
-    solver.parameters.max_time_in_seconds = max(
-        0.1, limits.time_seconds - (time.perf_counter() - t0))
-    callback = _ProgressCallback(progress) if progress else None
-    status = solver.solve(model, callback)
+    solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
+    status = solver.solve(model)
     # Objective coefficients are integers; CP-SAT reports them as floats with rounding noise.
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
             start is None or round(solver.objective_value) <= start.objective):
-        n = len(model.proto.variables)
-        values = np.array([solver.value(model.get_int_var_from_proto_index(i)) for i in range(n)])
-        best = _Solution(values, round(solver.objective_value), solver.status_name(status))
+        best = _Solution(_values(solver, model), round(solver.objective_value),
+                         solver.status_name(status))
+        report(time.perf_counter() - t0, best.objective, solver.best_objective_bound)
     elif start is not None:
         best = start  # CP-SAT found nothing better in the time left: keep the heuristic's
     elif status == cp_model.INFEASIBLE:  # pragma: no cover — diagnose() checks every agent
         raise InfeasibleError(["the agents' rules cannot all be met together"])
     else:
         raise SolveTimeoutError(limits.time_seconds)
+    bound = max(0.0, math.ceil(solver.best_objective_bound - 1e-6),
+                math.ceil(lp_bound - 1e-6) if lp_bound else 0)
     stats = {"build_seconds": build_seconds, "solve_seconds": time.perf_counter() - t0,
              "cp_sat_bound": solver.best_objective_bound,
              "lp_bound": float("nan") if lp_bound is None else lp_bound,
@@ -170,8 +164,6 @@ def solve(
              "variables": float(len(model.proto.variables)),
              "constraints": float(len(model.proto.constraints)),
              "branches": float(solver.num_branches), "conflicts": float(solver.num_conflicts)}
-    bound = max(0.0, math.ceil(solver.best_objective_bound - 1e-6),
-                math.ceil(lp_bound - 1e-6) if lp_bound else 0)
     if best.status == "OPTIMAL" or bound >= best.objective:
         bound = best.objective
         best = dataclasses.replace(best, status="OPTIMAL")
@@ -212,6 +204,20 @@ def _complete(built: BuiltModel, chosen: dict[int, list[int]],
     n = len(copy.proto.variables)
     values = np.array([solver.value(copy.get_int_var_from_proto_index(i)) for i in range(n)])
     return _Solution(values, round(solver.objective_value), "FEASIBLE")
+
+
+def _values(solver: cp_model.CpSolver, model: cp_model.CpModel) -> np.ndarray:
+    """Every variable's value in the solver's last solution, by proto index."""
+    return np.array([solver.value(model.get_int_var_from_proto_index(i))
+                     for i in range(len(model.proto.variables))])
+
+
+def _hint(model: cp_model.CpModel, values: np.ndarray) -> None:
+    """Hint every variable of ``model`` with ``values`` (by proto index)."""
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(int(v) for v in values)
 
 
 RULE_TEXT: dict[R.Rule, Callable[[Agent, RuleSet], str]] = {
