@@ -78,8 +78,9 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     The history starts on Monday 2026-02-09 and ends on Sunday 2026-03-22 (seed 1, 60 agents),
     so the two weeks forecast next include the start of DST (Sunday 2026-03-29, 92 quarter-hours)
     and Good Friday (2026-04-03, a Berlin holiday on which voice and email are closed). Returns
-    the config file's path; ``history`` and ``roster`` are ``data/history.csv.gz`` and
-    ``data/roster.csv`` beside it. Shared by the whole session: read it, never write into it.
+    the config file's path; ``history``, ``roster`` and ``time_off`` are ``data/history.csv.gz``,
+    ``data/roster.csv`` and ``data/time_off.csv`` beside it. Shared by the whole session: read
+    it, never write into it.
     """
     import datetime as dt
 
@@ -95,6 +96,7 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = yaml.safe_load(example.read_text(encoding="utf-8"))
     data["history"] = "data/history.csv.gz"
     data["roster"] = "data/roster.csv"
+    data["time_off"] = "data/time_off.csv"
     path = root / "site.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

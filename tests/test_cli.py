@@ -187,13 +187,14 @@ def test_internal_error_exits_2_without_a_traceback(monkeypatch: pytest.MonkeyPa
 # --- sample --------------------------------------------------------------------------------------
 
 
-def test_sample_writes_history_and_roster(tmp_path: Path) -> None:
+def test_sample_writes_history_roster_and_time_off(tmp_path: Path) -> None:
     out = tmp_path / "sample"
 
     result = invoke("sample", "--out-dir", out, "--weeks", "3")
 
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["history.csv.gz", "roster.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["history.csv.gz", "roster.csv",
+                                                     "time_off.csv"]
 
 
 # --- forecast -> staff -> schedule ---------------------------------------------------------------
@@ -208,6 +209,7 @@ def small_site(sample_site: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     roster.head(SMALL_ROSTER).to_csv(root / "roster.csv", index=False)
     data["history"] = str(sample_site.parent / data["history"])
     data["roster"] = "roster.csv"
+    data["time_off"] = None  # the absent agents may not be among the first ones
     path = root / "site.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

@@ -16,8 +16,9 @@ import pytest
 from wfm import frames as F
 from wfm.config import Config, load_config
 from wfm.errors import SolveTimeoutError
-from wfm.io.roster import Agent, read_roster
+from wfm.io.roster import Agent, load_agents
 from wfm.pipeline import RunResult, run
+from wfm.schedule.check import check_schedule
 from wfm.timegrid import Grid
 
 WEEK = dt.date(2026, 3, 23)
@@ -75,7 +76,7 @@ def done(sample_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
         # test_example_week_is_scheduled_within_10_s reports this; the contracts below are still
         # checked on the files of a longer run
         result, within_10_s = run(config, out_dir, time_limit=30), False
-    agents = {a.agent_id: a for a in read_roster(config.roster, config)}
+    agents = {a.agent_id: a for a in load_agents(config)}
     return Run(config, Grid.from_config(config), agents, result, out_dir, within_10_s)
 
 
@@ -219,13 +220,24 @@ def test_at_most_max_days_per_week(done: Run, shifts: pd.DataFrame) -> None:
 
 
 def test_weekly_paid_hours_within_each_contract(done: Run, shifts: pd.DataFrame) -> None:
-    hours = shifts.groupby(F.AGENT_ID)["paid_minutes"].sum().reindex(list(done.agents),
-                                                                     fill_value=0) / 60
+    worked = shifts.groupby(F.AGENT_ID)["paid_minutes"].sum().reindex(list(done.agents),
+                                                                      fill_value=0)
+    leave = pd.Series({a: sum(t.paid_minutes for t in agent.time_off)
+                       for a, agent in done.agents.items()})
+    hours = (worked + leave) / 60
     outside = [(a, h, done.agents[a].min_week_hours, done.agents[a].max_week_hours)
                for a, h in hours.items()
                if not done.agents[a].min_week_hours <= h <= done.agents[a].max_week_hours]
 
     assert outside == []
+
+
+def test_the_independent_checker_finds_no_broken_rule(done: Run,
+                                                      intervals: pd.DataFrame) -> None:
+    broken = check_schedule(intervals, tuple(done.agents.values()), done.config, done.grid,
+                            start=WEEK, days=7)
+
+    assert broken.empty, broken.to_string()
 
 
 def test_rest_between_shifts_is_at_least_min_rest_hours(done: Run, shifts: pd.DataFrame) -> None:

@@ -1,17 +1,30 @@
-"""The seeded sample generator: contracts, determinism and the realism a first plot relies on."""
+"""The seeded sample generator: contracts, wishes, time off, determinism and the realism a first
+plot relies on."""
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from wfm import frames as F
 from wfm.config import Config, config_from_dict, load_config
-from wfm.sample import ROSTER_COLUMNS, Sample, generate_sample, write_sample
+from wfm.hours import WEEKDAYS, parse_time
+from wfm.io.roster import read_roster, read_time_off
+from wfm.sample import (
+    ROSTER_COLUMNS,
+    TIME_OFF_COLUMNS,
+    WISHES,
+    Sample,
+    generate_sample,
+    write_sample,
+)
+from wfm.schedule import build_problem, diagnose
 from wfm.timegrid import Grid
 
 EXAMPLE = Path(__file__).parents[1] / "configs/example.yaml"
@@ -51,6 +64,7 @@ def test_same_seed_gives_identical_sample(config: Config) -> None:
     b = generate_sample(config, dt.date(2025, 3, 3), 2, seed=3)
     pd.testing.assert_frame_equal(a.history, b.history)
     pd.testing.assert_frame_equal(a.roster, b.roster)
+    pd.testing.assert_frame_equal(a.time_off, b.time_off)
 
 
 def test_other_seed_gives_other_sample(config: Config) -> None:
@@ -65,7 +79,7 @@ def test_written_files_are_byte_identical_and_read_back(config: Config, tmp_path
     first = [p.read_bytes() for p in write_sample(sample, tmp_path / "a")]
     paths = write_sample(sample, tmp_path / "b")
     assert [p.read_bytes() for p in paths] == first
-    assert [p.name for p in paths] == ["history.csv.gz", "roster.csv"]
+    assert [p.name for p in paths] == ["history.csv.gz", "roster.csv", "time_off.csv"]
     history = pd.read_csv(paths[0])
     assert tuple(history.columns) == SAMPLE_COLUMNS
     assert history[F.INTERVAL_START].iloc[0] == "2025-03-03T00:00:00+01:00"
@@ -171,11 +185,165 @@ def test_roster_skills_resolve_and_contracts_are_valid(autumn: Sample, config: C
     assert r["name"].is_unique
     for skills in r["skills"]:
         assert config.expand_skills(skills.split("|"))
-    assert (r["min_week_hours"] <= r["max_week_hours"]).all()
-    assert set(zip(r["min_week_hours"], r["max_week_hours"], strict=True)) <= {
-        (36, 40), (25, 30), (16, 20)
-    }
+    hours = [(config.contracts[c].min_week_hours, config.contracts[c].max_week_hours)
+             for c in r["contract"]]
+    assert set(hours) == {(36, 40), (25, 30), (16, 20)}
     assert (r["skills"] == "voice").sum() == 24
+    assert (r["contract"] == "full_time").sum() == 36
+
+
+def test_a_named_contract_leaves_the_hours_blank(autumn: Sample, config: Config) -> None:
+    r = autumn.roster
+    assert set(r["contract"]) <= set(config.contracts)
+    assert r["min_week_hours"].isna().all()
+    assert r["max_week_hours"].isna().all()
+
+
+def test_without_a_matching_contract_the_row_holds_the_hours(config: Config) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    del data["contracts"]["part_time_20"]
+    r = generate_sample(config_from_dict(_no_files(data)), dt.date(2025, 3, 3), 1, seed=3).roster
+    named = r["contract"] != ""
+    assert set(r.loc[~named, "min_week_hours"]) == {16}
+    assert set(r.loc[~named, "max_week_hours"]) == {20}
+    assert r.loc[named, ["min_week_hours", "max_week_hours"]].isna().all().all()
+    assert set(r.loc[named, "contract"]) == {"full_time", "part_time_30"}
+
+
+def test_wishes_leave_names_skills_and_contracts_as_they_were(config: Config) -> None:
+    """The wishes come from a generator of their own: other opening hours (so other wishes)
+    give the same agents."""
+    data = _no_files(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
+    data["channels"]["voice"]["hours"] = {"mon-fri": "07:00-21:00"}
+    a = generate_sample(config, dt.date(2025, 3, 3), 1, seed=3).roster
+    b = generate_sample(config_from_dict(data), dt.date(2025, 3, 3), 1, seed=3).roster
+    cols = [F.AGENT_ID, "name", "skills", "contract"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+def test_wishes_go_to_a_minority_in_the_stated_shares(autumn: Sample) -> None:
+    r = autumn.roster
+    for column in ("preferred_start", "preferred_days_off"):
+        assert (r[column] != "").mean() == pytest.approx(WISHES[column], abs=0.02)
+    assert 1 <= (r["availability"] != "").sum() <= 0.1 * len(r)
+    assert 1 <= (r["days_off"] != "").sum() <= 2
+    wish = (r["preferred_start"] != "") | (r["preferred_days_off"] != "")
+    weight = r["preference_weight"]
+    assert set(weight.dropna()) == {2}
+    assert 1 <= weight.notna().sum() <= 0.3 * wish.sum()
+    assert not (weight.notna() & ~wish).any()
+
+
+def test_wishes_and_limits_are_well_formed(autumn: Sample, config: Config) -> None:
+    r = autumn.roster
+    assert config.shifts is not None
+    for skills, start in zip(r["skills"], r["preferred_start"], strict=True):
+        if not start:
+            continue
+        minute = parse_time(start, allow_24=False)
+        assert minute % config.shifts.start_every_minutes == 0
+        hours = [config.channels[c].hours for c in config.expand_skills(skills.split("|"))]
+        assert any(a <= minute < b for h in hours for a, b in h.ranges_for(0, False))
+    for pair in r.loc[r["preferred_days_off"] != "", "preferred_days_off"]:
+        i, j = (WEEKDAYS.index(d) for d in pair.split("|"))
+        assert j == (i + 1) % 7
+    assert set(r.loc[r["days_off"] != "", "contract"]) <= {"part_time_30", "part_time_20"}
+    assert r.loc[r["days_off"] != "", "days_off"].isin(WEEKDAYS[:5]).all()
+    assert r.loc[r["availability"] != "", "availability"].str.match(
+        r"^mon-fri \d\d:\d\d-\d\d:\d\d$").all()
+
+
+def _monday_after(start: dt.date, weeks: int) -> dt.date:
+    last = start + dt.timedelta(days=7 * weeks - 1)
+    return next(last + dt.timedelta(days=k) for k in range(1, 8)
+                if (last + dt.timedelta(days=k)).weekday() == 0)
+
+
+def test_time_off_falls_in_the_week_after_the_history(autumn: Sample) -> None:
+    t = autumn.time_off
+    assert tuple(t.columns) == TIME_OFF_COLUMNS
+    monday = _monday_after(dt.date(2025, 10, 20), 3)
+    assert monday == dt.date(2025, 11, 10)
+    dates = pd.to_datetime(t[F.DATE]).dt.date
+    assert (dates >= monday).all()
+    assert (dates < monday + dt.timedelta(days=7)).all()
+    assert set(t[F.AGENT_ID]) <= set(autumn.roster[F.AGENT_ID])
+
+
+def test_time_off_week_starts_on_the_monday_after_a_partial_week(config: Config) -> None:
+    t = generate_sample(config, dt.date(2025, 3, 5), 1, seed=2).time_off  # Wed to Tue
+    assert pd.to_datetime(t[F.DATE]).dt.date.min() >= dt.date(2025, 3, 17)
+
+
+def test_time_off_has_a_vacation_a_personal_day_and_an_appointment(autumn: Sample) -> None:
+    t = autumn.time_off
+    by_reason = dict(list(t.groupby("reason")))
+    assert set(by_reason) == {"vacation", "personal", "appointment"}
+    assert t.groupby("reason")[F.AGENT_ID].nunique().eq(1).all()
+    assert t.drop_duplicates("reason")[F.AGENT_ID].is_unique
+    vacation = by_reason["vacation"]
+    assert len(vacation) == 3  # Monday to Wednesday
+    assert (pd.to_datetime(vacation[F.DATE]).dt.day_of_week == [0, 1, 2]).all()
+    assert (vacation["paid_hours"] > 0).all()
+    assert (vacation[["start", "end"]] == "").all().all()
+    personal = by_reason["personal"].iloc[0]
+    assert (personal["start"], personal["end"], personal["paid_hours"]) == ("", "", 0)
+    appointment = by_reason["appointment"].iloc[0]
+    start, end = (parse_time(appointment[c], allow_24=False) for c in ("start", "end"))
+    assert end - start == 120
+    assert start >= 12 * 60
+    assert appointment["paid_hours"] == 0
+
+
+def test_a_vacation_goes_to_a_full_timer_when_the_rules_allow_it(config: Config) -> None:
+    """Under the example's full_time rules (at least 4 days, 36-40 h, 8/9-h shifts) no full-timer
+    can take three paid days; without rule sets one can, at 8 h a day."""
+    data = _no_files(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
+    for contract in data["contracts"].values():
+        contract.pop("rule_set")
+    del data["rule_sets"]
+    sample = generate_sample(config_from_dict(data), dt.date(2025, 3, 3), 1, seed=3)
+    vacation = sample.time_off[sample.time_off["reason"] == "vacation"]
+    agent = vacation[F.AGENT_ID].iloc[0]
+    assert sample.roster.set_index(F.AGENT_ID).loc[agent, "contract"] == "full_time"
+    assert vacation["paid_hours"].tolist() == [8, 8, 8]
+
+
+def test_written_roster_and_time_off_read_back(autumn: Sample, config: Config,
+                                               tmp_path: Path) -> None:
+    _, roster_path, time_off_path = write_sample(autumn, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        agents = read_time_off(time_off_path, read_roster(roster_path, config))
+    by_id = {a.agent_id: a for a in agents}
+    assert sum(len(a.time_off) for a in agents) == len(autumn.time_off)
+    for row in autumn.roster.itertuples():
+        agent = by_id[row.agent_id]
+        assert agent.contract == row.contract
+        assert (agent.availability is not None) == bool(row.availability)
+        assert (agent.preferred_start is not None) == bool(row.preferred_start)
+        assert len(agent.days_off) == (1 if row.days_off else 0)
+
+
+def test_every_agent_can_meet_its_contract_in_the_time_off_week(
+    autumn: Sample, config: Config, tmp_path: Path
+) -> None:
+    """The solver's own diagnosis finds no agent whose limits and time off conflict."""
+    _, roster_path, time_off_path = write_sample(autumn, tmp_path)
+    agents = read_time_off(time_off_path, read_roster(roster_path, config))
+    grid = Grid.from_config(config)
+    index = grid.intervals(dt.date(2025, 11, 10), 7)
+    requirements = pd.DataFrame({
+        F.INTERVAL_START: np.repeat(index, len(config.channels)),
+        F.CHANNEL: np.tile(list(config.channels), len(index)),
+        F.AGENTS_REQUIRED: 0.0,
+    })
+    assert diagnose(build_problem(requirements, agents, config, grid)) == []
+
+
+def _no_files(data: dict[str, object]) -> dict[str, object]:
+    """A config mapping without its data-file paths (relative to configs/)."""
+    return {k: v for k, v in data.items() if k not in ("history", "roster", "time_off")}
 
 
 def test_any_config_works_by_channel_kind() -> None:
@@ -191,6 +359,9 @@ def test_any_config_works_by_channel_kind() -> None:
     sample = generate_sample(config, dt.date(2025, 6, 2), 1, seed=5)
     assert len(sample.history) == 7 * 48 * 2
     assert set(sample.roster["skills"]) == {"sales|support"}
+    assert (sample.roster["contract"] == "").all()
+    assert sample.roster["min_week_hours"].notna().all()
+    assert set(sample.time_off["reason"]) == {"vacation", "personal", "appointment"}
     sunday = sample.history[F.INTERVAL_START].dt.day_of_week == 6
     assert sample.history.loc[sunday, F.OFFERED].sum() == 0
 

@@ -678,8 +678,9 @@ def load_config(path: str | Path) -> Config:
 def example_config() -> Config:
     """The bundled example site (a copy of ``configs/example.yaml`` shipped inside the package).
 
-    Only its site, channels and skills are meant to be used (``wfm sample`` does): its relative
-    ``history`` and ``roster`` paths resolve beside the installed package, where no data lives.
+    Only its site, channels, skills, shifts and contracts are meant to be used (``wfm sample``
+    does): its relative ``history``, ``roster`` and ``time_off`` paths resolve beside the
+    installed package, where no data lives.
     """
     with importlib.resources.as_file(importlib.resources.files("wfm") / "example.yaml") as p:
         return load_config(p)

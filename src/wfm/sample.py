@@ -1,10 +1,11 @@
-"""Seeded, realistic sample data: interval history and a roster for any config.
+"""Seeded, realistic sample data: interval history, a roster and time off for any config.
 
 :func:`generate_sample` builds ``weeks`` weeks of ACD interval history (the history.csv contract)
-for every channel of a config, plus a roster of :data:`ROSTER_SIZE` agents (roster.csv);
-:func:`write_sample` writes both. All randomness comes from ``np.random.default_rng(seed)``, so
-a seed always gives the same frames and byte-identical files. Channels are modelled by *kind*
-(``voice``, ``chat``, ``deferred``) from the parameters in :data:`MODELS`, so any config works.
+for every channel of a config, a roster of :data:`ROSTER_SIZE` agents (roster.csv) and time off
+in the week after the history (time_off.csv); :func:`write_sample` writes all three. All
+randomness comes from ``np.random.default_rng(seed)``, so a seed always gives the same frames and
+byte-identical files. Channels are modelled by *kind* (``voice``, ``chat``, ``deferred``) from
+the parameters in :data:`MODELS`, so any config works.
 
 The volume model
 ----------------
@@ -69,11 +70,44 @@ channels 20 %, chat and email 15 %, email only 5 %. Each mix is written as the c
 group with exactly those channels (``live``, ``generalist``, ``digital`` in the example), else
 as one channel name or channel names joined with ``|``. Contracts (:data:`CONTRACTS`): full time
 36-40 h/week (60 %), 25-30 h (25 %), 16-20 h (15 %). Shares become exact counts by the largest
-remainder, which are then shuffled over the agents.
+remainder, which are then shuffled over the agents. ``contract`` names the config's contract
+with exactly those weekly hours (``full_time``, ``part_time_30``, ``part_time_20`` in the
+example), and then ``min_week_hours``/``max_week_hours`` stay blank: the contract supplies them.
+Without such a contract the cells hold the hours and ``contract`` is blank.
+
+A minority of agents have wishes and limits (:data:`WISHES`), drawn from a generator of their
+own so that names, skills and contracts do not depend on them:
+
+* ``availability`` (5 %, at least one agent): ``mon-fri`` from the earliest start on the shift
+  grid at which the agent's channels are open, for the contract's shortest shift plus two hours
+  (``mon-fri 07:00-17:00`` for a full-timer who also answers email, which opens at 07:00,
+  ``mon-fri 08:00-14:00`` for a 16-20 h part-timer on voice);
+* ``days_off`` (3 %, part-timers only): one fixed weekday off, Monday to Friday;
+* ``preferred_start`` (20 %): a whole hour at which one of the agent's shifts can start inside
+  its channels' hours; ``preferred_days_off`` (15 %): two days in a row, most often ``sat|sun``
+  (:data:`DAYS_OFF_PAIRS`); ``preference_weight`` 2 for a fifth of the agents with a wish.
+
+Availability and fixed days off forbid shifts, so they go only to agents who can still meet
+their contract's hours and day rules with them (:func:`_week_fits`, a check that ignores only
+rest times and start variation); a wish forbids nothing.
+
+Time off
+--------
+``time_off`` falls in the week after the history, the first Monday after its last day (the week
+``wfm run`` schedules), with agents that have neither availability nor fixed days off: a
+vacation on Monday to Wednesday paid a fifth of the contract's maximum hours per day (to the
+half hour), a whole unpaid day off (``personal``) and a two-hour unpaid ``appointment`` in a
+weekday afternoon that moves that day's shift rather than cancelling it. Each goes to a randomly
+drawn agent whose week still fits (:func:`_week_fits`); the vacation goes to the agents with the
+most hours who can take all three days, else two, else one. Under the
+example's ``full_time`` rules (at least 4 days of 7.5 or 8.5 paid hours, at most 40 h) a
+full-timer can take at most one 8-hour day (8 + 4 x 7.5 = 38 h; two days make 46 h), so the
+three days go to a part-timer.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +116,10 @@ import numpy as np
 import pandas as pd
 
 from wfm import frames as F
-from wfm.config import Channel, ChannelKind, Config
+from wfm.config import Channel, ChannelKind, Config, RuleSet
+from wfm.hours import MINUTES_PER_DAY, WEEKDAYS
 from wfm.io.export import write_frame
+from wfm.schedule.templates import expand_templates
 from wfm.timegrid import Grid
 
 Bump = tuple[float, float, float]
@@ -185,15 +221,26 @@ _LAST = (
     "Krüger", "Hartmann", "Yılmaz", "Kaya", "Nowak", "Kowalski", "Rossi", "Ferreira", "Popescu",
     "Ivanova", "Nguyen", "Okafor", "García", "Jensen",
 )
-ROSTER_COLUMNS = (F.AGENT_ID, "name", "skills", "min_week_hours", "max_week_hours")
+WISHES = {"availability": 0.05, "days_off": 0.03, "preferred_start": 0.20,
+          "preferred_days_off": 0.15, "preference_weight": 0.20}
+"""Share of agents with each roster column filled (``preference_weight``: of those with a wish)."""
+DAYS_OFF_PAIRS: tuple[tuple[float, str], ...] = (
+    (0.5, "sat|sun"), (0.2, "fri|sat"), (0.2, "sun|mon"), (0.1, "wed|thu"),
+)
+"""Preferred days off: (share, days)."""
+ROSTER_COLUMNS = (F.AGENT_ID, "name", "skills", "contract", "min_week_hours", "max_week_hours",
+                  "availability", "days_off", "preferred_start", "preferred_days_off",
+                  "preference_weight")
+TIME_OFF_COLUMNS = (*F.TIME_OFF_REQUIRED, *F.TIME_OFF_OPTIONAL)
 
 
 @dataclass(frozen=True)
 class Sample:
-    """Generated sample data: interval history and roster, each in its CSV contract's layout."""
+    """Generated sample data: interval history, roster and time off, in their CSV layouts."""
 
     history: pd.DataFrame
     roster: pd.DataFrame
+    time_off: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -226,8 +273,9 @@ def generate_sample(config: Config, start: dt.date, weeks: int, seed: int) -> Sa
     Sample
         ``history`` with one row per interval and channel (time-major, channels in config order):
         ``interval_start`` (tz-aware, site time zone), ``channel``, ``offered``, ``handled``,
-        ``abandoned`` (int64) and ``aht_seconds`` (float, NaN when nothing was handled); and
-        ``roster`` with ``agent_id, name, skills, min_week_hours, max_week_hours``.
+        ``abandoned`` (int64) and ``aht_seconds`` (float, NaN when nothing was handled);
+        ``roster`` with :data:`ROSTER_COLUMNS` (blank cells: ``""`` or ``<NA>``); and
+        ``time_off`` with :data:`TIME_OFF_COLUMNS`, in the week after the history.
 
     Raises
     ------
@@ -250,7 +298,8 @@ def generate_sample(config: Config, start: dt.date, weeks: int, seed: int) -> Sa
     slot = grid.minute_of_day(index) // grid.interval_minutes
     days = _calendar(grid, start, 7 * weeks)
 
-    history_rng, roster_rng = np.random.default_rng(seed).spawn(2)
+    # the wish and time-off generators come after the first two, which stay what they were
+    history_rng, roster_rng, wish_rng, off_rng = np.random.default_rng(seed).spawn(4)
     common = _gamma_factor(history_rng, COMMON_DAY_CV, len(days.weekday))
     columns = [
         _channel_history(ch, grid, index, day_of, slot, days, common, rng)
@@ -266,11 +315,16 @@ def generate_sample(config: Config, start: dt.date, weeks: int, seed: int) -> Sa
         },
     })
     history[F.CHANNEL] = history[F.CHANNEL].astype("str")
-    return Sample(history=history, roster=_roster(config, roster_rng))
+    roster = _roster(config, roster_rng, wish_rng)
+    last = start + dt.timedelta(days=7 * weeks - 1)
+    monday = last + dt.timedelta(days=7 - last.weekday())
+    return Sample(history=history, roster=roster,
+                  time_off=_time_off(config, grid, roster, monday, off_rng))
 
 
 def write_sample(sample: Sample, out_dir: Path) -> list[Path]:
-    """Write ``history.csv.gz`` and ``roster.csv`` into ``out_dir``, atomically and reproducibly.
+    """Write ``history.csv.gz``, ``roster.csv`` and ``time_off.csv`` into ``out_dir``, atomically
+    and reproducibly.
 
     Parameters
     ----------
@@ -282,12 +336,13 @@ def write_sample(sample: Sample, out_dir: Path) -> list[Path]:
     Returns
     -------
     list of Path
-        The history and roster paths, in that order.
+        The history, roster and time-off paths, in that order.
     """
     out_dir = Path(out_dir)
     return [
         write_frame(sample.history, out_dir / "history.csv.gz", float_format="%.1f"),
         write_frame(sample.roster, out_dir / "roster.csv"),
+        write_frame(sample.time_off, out_dir / "time_off.csv"),
     ]
 
 
@@ -401,8 +456,9 @@ def _skill_token(config: Config, kinds: frozenset[ChannelKind]) -> str | None:
     return "|".join(names)
 
 
-def _roster(config: Config, rng: np.random.Generator) -> pd.DataFrame:
-    """:data:`ROSTER_SIZE` agents with names, skill mixes and contracts (module docstring)."""
+def _roster(config: Config, rng: np.random.Generator,
+            wish_rng: np.random.Generator) -> pd.DataFrame:
+    """:data:`ROSTER_SIZE` agents: names, skill mixes, contracts and wishes (module docstring)."""
     mix = [(share, tok) for share, kinds in SKILL_MIX
            if (tok := _skill_token(config, kinds)) is not None]
     skills = np.repeat([t for _, t in mix], _largest_remainder([s for s, _ in mix], ROSTER_SIZE))
@@ -410,10 +466,226 @@ def _roster(config: Config, rng: np.random.Generator) -> pd.DataFrame:
                          _largest_remainder([c[0] for c in CONTRACTS], ROSTER_SIZE))
     contract = rng.permutation(contract)
     pairs = rng.choice(len(_FIRST) * len(_LAST), size=ROSTER_SIZE, replace=False)
+    agent_skills = rng.permutation(skills).tolist()
+    by_hours: dict[tuple[float, float], str] = {}
+    for name, c in config.contracts.items():
+        by_hours.setdefault((c.min_week_hours, c.max_week_hours), name)
+    names = [by_hours.get(CONTRACTS[c][1:], "") for c in contract]
+    shapes = _shapes(config)
+    terms = [_terms(config, shapes, s, n, *CONTRACTS[c][1:])
+             for s, n, c in zip(agent_skills, names, contract, strict=True)]
     return pd.DataFrame({
         F.AGENT_ID: [f"A{i + 1:03d}" for i in range(ROSTER_SIZE)],
         "name": [f"{_FIRST[p // len(_LAST)]} {_LAST[p % len(_LAST)]}" for p in pairs],
-        "skills": rng.permutation(skills).tolist(),
-        "min_week_hours": np.array([CONTRACTS[c][1] for c in contract], dtype=np.int64),
-        "max_week_hours": np.array([CONTRACTS[c][2] for c in contract], dtype=np.int64),
+        "skills": agent_skills,
+        "contract": names,
+        **{col: pd.array([None if n else CONTRACTS[c][k] for n, c in zip(names, contract,
+                                                                      strict=True)],
+                         dtype="Int64")
+           for k, col in ((1, "min_week_hours"), (2, "max_week_hours"))},
+        **_wishes(terms, contract != 0, wish_rng),  # CONTRACTS[0] is full time
     }, columns=list(ROSTER_COLUMNS))
+
+
+# --- wishes, availability and time off: only what each agent's contract still allows ----------
+
+Shape = tuple[int, int, int]
+"""A shift the config allows: (local start minute, length minutes, paid minutes)."""
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """What a week's schedule must give one agent, and the open minutes of its channels.
+
+    ``open`` holds one boolean row per weekday (Monday first) over two days of minutes, so a
+    shift may run past midnight; availability, days off and time off clear minutes of it.
+    """
+
+    min_minutes: int
+    max_minutes: int
+    rules: RuleSet
+    shapes: tuple[Shape, ...]
+    open: np.ndarray
+
+    def limited(self, days: range | list[int], start: int = 0,
+                end: int = 2 * MINUTES_PER_DAY) -> _Terms:
+        """These terms with ``[start, end)`` of ``days`` closed (the whole day by default)."""
+        closed = self.open.copy()
+        closed[list(days), start:end] = False
+        return dataclasses.replace(self, open=closed)
+
+    def window(self, start: int, end: int) -> _Terms:
+        """These terms limited to ``mon-fri`` from ``start`` to ``end``."""
+        return self.limited([5, 6]).limited(range(5), 0, start).limited(range(5), end)
+
+    def pays(self, day: int) -> set[int]:
+        """Paid minutes of the shifts that fit on ``day``."""
+        return {p for s, n, p in self.shapes if self.open[day, s:s + n].all()}
+
+
+def _shapes(config: Config) -> tuple[Shape, ...]:
+    """Every shift of the config's policy (whole-hour 4, 6 and 8-h shifts when it has none)."""
+    if config.shifts is None:
+        return tuple((h * 60, n * 60, n * 60) for n in (4, 6, 8) for h in range(24))
+    return tuple((t.start_minute, t.length_minutes, t.paid_minutes)
+                 for t in expand_templates(config.shifts, config.site.interval_minutes))
+
+
+def _terms(config: Config, shapes: tuple[Shape, ...], skills: str, contract: str, lo: float,
+           hi: float, holidays: tuple[bool, ...] = (False,) * 7) -> _Terms:
+    """The terms :func:`wfm.io.roster.read_roster` and the scheduler give a roster row."""
+    c = config.contracts.get(contract)
+    rules = (config.rule_sets[c.rule_set] if c is not None and c.rule_set else config.rules)
+    lengths = (None if c is None or c.shift_lengths_hours is None
+               else {round(h * 60) for h in c.shift_lengths_hours})
+    shapes = tuple(sh for sh in shapes
+                   if (lengths is None or sh[1] in lengths) and sh[2] <= hi * 60)
+    is_open = np.zeros((7, 2 * MINUTES_PER_DAY), dtype=bool)
+    for ch in config.expand_skills(skills.split("|")):
+        for day in range(7):
+            for a, b in config.channels[ch].hours.ranges_for(day, holidays[day]):
+                is_open[day, a:b] = True
+    return _Terms(round(lo * 60), round(hi * 60), rules, shapes, is_open)
+
+
+def _week_fits(t: _Terms, paid_off_minutes: int = 0) -> bool:
+    """Whether some week of shifts in ``t.open`` meets the agent's hours and day rules.
+
+    Dynamic programming over the days with states (days worked, paid minutes, working days in a
+    row, previous day off, two days off in a row seen); rest times and start variation are left
+    to the scheduler's own diagnosis.
+    """
+    r = t.rules
+    states = {(0, paid_off_minutes, 0, False, False)}
+    for day in range(7):
+        pays = t.pays(day)
+        after = set()
+        for worked, paid, run, off, pair in states:
+            after.add((worked, paid, 0, True, pair or off))
+            if run < r.max_consecutive_days and worked < r.max_days_per_week:
+                after.update((worked + 1, paid + p, run + 1, False, pair) for p in pays
+                             if paid + p <= t.max_minutes)
+        states = after
+    return any(worked >= r.min_days_per_week and paid >= t.min_minutes
+               and (pair or not r.consecutive_days_off)
+               for worked, paid, _, _, pair in states)
+
+
+def _hhmm(minute: int) -> str:
+    h, m = divmod(minute % MINUTES_PER_DAY, 60)
+    return f"{h:02d}:{m:02d}"
+
+
+def _count(share: float, n: int, at_least: int = 0) -> int:
+    return max(at_least, round(share * n))
+
+
+def _wishes(terms: list[_Terms], part_time: np.ndarray,
+            rng: np.random.Generator) -> dict[str, object]:
+    """The availability, fixed days off and soft wishes of each agent (module docstring)."""
+    n = len(terms)
+    out = {c: [""] * n
+           for c in ("availability", "days_off", "preferred_start", "preferred_days_off")}
+    weight: list[int | None] = [None] * n
+    weekdays = range(5)
+
+    windows: dict[int, tuple[int, int]] = {}
+    for a, t in enumerate(terms):
+        if not t.shapes:
+            continue
+        span = min(sh[1] for sh in t.shapes) + 120
+        start = next((s for s in sorted({sh[0] for sh in t.shapes})
+                      if all(t.open[d, s:s + span].all() for d in weekdays)), None)
+        if start is not None and _week_fits(t.window(start, start + span)):
+            windows[a] = (start, start + span)
+    for a in _pick(rng, sorted(windows), _count(WISHES["availability"], n, 1)):
+        start, end = windows[a]
+        out["availability"][a] = f"mon-fri {_hhmm(start)}-{_hhmm(end)}"
+        terms[a] = terms[a].window(start, end)
+
+    free = [a for a in range(n) if part_time[a] and not out["availability"][a]]
+    for a in _pick(rng, [a for a in free if any(_week_fits(terms[a].limited([d]))
+                                                  for d in weekdays)],
+                   _count(WISHES["days_off"], n, 1)):
+        day = int(rng.choice([d for d in weekdays if _week_fits(terms[a].limited([d]))]))
+        out["days_off"][a] = WEEKDAYS[day]
+        terms[a] = terms[a].limited([day])
+
+    # the five earliest whole hours at which one of the agent's shifts fits every weekday
+    starts = {a: sorted({s for s, length, _ in t.shapes if s % 60 == 0
+                         and all(t.open[d, s:s + length].all() for d in weekdays)})[:5]
+              for a, t in enumerate(terms)}
+    for a in _pick(rng, [a for a in range(n) if starts[a]], _count(WISHES["preferred_start"], n)):
+        out["preferred_start"][a] = _hhmm(int(rng.choice(starts[a])))
+    shares, pairs = zip(*DAYS_OFF_PAIRS, strict=True)
+    for a in _pick(rng, [a for a in range(n) if not out["days_off"][a]],
+                   _count(WISHES["preferred_days_off"], n)):
+        out["preferred_days_off"][a] = str(rng.choice(pairs, p=shares))
+    wishers = [a for a in range(n) if out["preferred_start"][a] or out["preferred_days_off"][a]]
+    for a in _pick(rng, wishers, _count(WISHES["preference_weight"], len(wishers))):
+        weight[a] = 2
+    return {**out, "preference_weight": pd.array(weight, dtype="Int64")}
+
+
+def _pick(rng: np.random.Generator, candidates: list[int], k: int) -> list[int]:
+    """``k`` of ``candidates`` (all when fewer), drawn without replacement, in ascending order."""
+    k = min(k, len(candidates))
+    return sorted(int(a) for a in rng.choice(candidates, size=k, replace=False)) if k else []
+
+
+def _time_off(config: Config, grid: Grid, roster: pd.DataFrame, monday: dt.date,
+              rng: np.random.Generator) -> pd.DataFrame:
+    """A vacation, a personal day and an appointment in the week from ``monday`` (docstring)."""
+    dates = [monday + dt.timedelta(days=d) for d in range(7)]
+    cal = grid.holidays(sorted({d.year for d in dates}))
+    holidays = tuple(d in cal for d in dates)
+    hours = roster[["min_week_hours", "max_week_hours"]].astype("Float64").to_numpy(
+        dtype=float, na_value=np.nan)
+    shapes = _shapes(config)
+    terms: dict[int, _Terms] = {}
+    for a, (skills, name, avail, off) in enumerate(zip(
+            roster["skills"], roster["contract"], roster["availability"], roster["days_off"],
+            strict=True)):
+        if avail or off:
+            continue
+        c = config.contracts.get(name)
+        lo, hi = hours[a]
+        if c is not None:  # blank cells take the contract's hours, as read_roster does
+            lo = c.min_week_hours if np.isnan(lo) else lo
+            hi = c.max_week_hours if np.isnan(hi) else hi
+        terms[a] = _terms(config, shapes, skills, name, lo, hi, holidays)
+    rows: list[tuple[int, int, str, str, int, str]] = []
+
+    def take(fits: dict[int, bool]) -> int | None:
+        taken = {r[0] for r in rows}
+        picked = _pick(rng, [a for a, ok in fits.items() if ok and a not in taken], 1)
+        return picked[0] if picked else None
+
+    paid = {a: round(t.max_minutes / 5 / 30) * 30 for a, t in terms.items()}
+    tiers = sorted({t.max_minutes for t in terms.values()}, reverse=True)
+    for n_days, tier in ((n, tier) for n in (3, 2, 1) for tier in tiers):
+        who = take({a: t.max_minutes == tier
+                    and _week_fits(t.limited(range(n_days)), n_days * paid[a])
+                    for a, t in terms.items()})
+        if who is not None:
+            rows += [(who, d, "", "", paid[who], "vacation") for d in range(n_days)]
+            break
+    day = int(rng.integers(5))
+    who = take({a: _week_fits(t.limited([day])) for a, t in terms.items()})
+    if who is not None:
+        rows.append((who, day, "", "", 0, "personal"))
+    # an afternoon appointment that moves the agent's shift that day rather than cancelling it
+    day, start = int(rng.integers(5)), int(rng.integers(14, 17)) * 60
+    who = take({a: bool(t.limited([day], start, start + 120).pays(day))
+                and _week_fits(t.limited([day], start, start + 120)) for a, t in terms.items()})
+    if who is not None:
+        rows.append((who, day, _hhmm(start), _hhmm(start + 120), 0, "appointment"))
+    rows.sort(key=lambda r: (r[1], r[0]))
+    return pd.DataFrame({
+        F.AGENT_ID: [roster[F.AGENT_ID].iloc[r[0]] for r in rows],
+        F.DATE: [dates[r[1]].isoformat() for r in rows],
+        "start": [r[2] for r in rows],
+        "end": [r[3] for r in rows],
+        "paid_hours": np.array([r[4] / 60 for r in rows], dtype=float),
+        "reason": [r[5] for r in rows],
+    }, columns=list(TIME_OFF_COLUMNS))

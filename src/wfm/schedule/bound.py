@@ -60,7 +60,7 @@ def lp_lower_bound(problem: SchedulingProblem, time_limit_seconds: float = 30.0)
             paid = sum(p.options[k].paid_minutes * var for k, var in in_week)
             lp.Add(paid <= (round(agent.max_week_hours * 60) - p.time_off_paid(a, week)) * n)
             if len(week) == 7:
-                lp.Add(days >= rules.min_days_per_week * n)
+                lp.Add(days >= (rules.min_days_per_week - p.days_off_work(a, week)) * n)
                 if agent.min_week_hours > 0:
                     lp.Add(paid >= (round(agent.min_week_hours * 60)
                                     - p.time_off_paid(a, week)) * n)

@@ -47,7 +47,7 @@ Rules, by the name they are reported under:
 ``week_hours_min``   an unmatched lunch counts unpaid, an unmatched break paid) + paid time off
                      starting in the block, within the agent's min and max week hours
 ``days_max``         distinct shift dates per block within the rule set's min and max days
-``days_min``
+``days_min``         (a whole day of time off counts toward the min)
 ``consecutive_days`` no run of consecutive shift dates longer than ``max_consecutive_days``
 ``days_off_in_row``  with ``consecutive_days_off``, two consecutive shift-free dates per block
 ``rest``             at least ``min_rest_hours`` from a shift's end to the next one's start
@@ -559,16 +559,19 @@ class _Checker:
             if len(worked) > rules.max_days_per_week:
                 self.add(agent.agent_id, first, "days_max", f"works {len(worked)} days in "
                          f"{week}, max {rules.max_days_per_week}")
-            if b in complete and len(worked) < rules.min_days_per_week:
+            dates = [first + dt.timedelta(days=i) for i in range(7)]
+            leave = sum(any(o.start <= dt.datetime.combine(d, dt.time()) and
+                            o.end >= dt.datetime.combine(d + dt.timedelta(days=1), dt.time())
+                            for o in agent.time_off) for d in dates)
+            if b in complete and len(worked) + leave < rules.min_days_per_week:
+                also = f" and has {leave} whole day(s) off" if leave else ""
                 self.add(agent.agent_id, first, "days_min", f"works {len(worked)} days in "
-                         f"{week}, min {rules.min_days_per_week}")
-            if b in complete and rules.consecutive_days_off:
-                dates = [first + dt.timedelta(days=i) for i in range(7)]
-                if not any(a not in worked and c not in worked
-                           for a, c in itertools.pairwise(dates)):
-                    shown = ", ".join(f"{d:%a}" for d in sorted(worked))
-                    self.add(agent.agent_id, first, "days_off_in_row",
-                             f"no two consecutive days off in {week} (works {shown})")
+                         f"{week}{also}, min {rules.min_days_per_week}")
+            if b in complete and rules.consecutive_days_off and not any(
+                    a not in worked and c not in worked for a, c in itertools.pairwise(dates)):
+                shown = ", ".join(f"{d:%a}" for d in sorted(worked))
+                self.add(agent.agent_id, first, "days_off_in_row",
+                         f"no two consecutive days off in {week} (works {shown})")
             limit = rules.max_start_variation_minutes
             if limit is not None and len(mine):
                 starts = self.minute[mine]

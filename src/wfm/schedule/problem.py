@@ -139,6 +139,15 @@ class SchedulingProblem:
         dates = {self.days[d] for d in week}
         return sum(t.paid_minutes for t in self.agents[a].time_off if t.start.date() in dates)
 
+    def days_off_work(self, a: int, week: tuple[int, ...]) -> int:
+        """Days of ``week`` that agent ``a`` has wholly off (time off from midnight to midnight),
+        which count toward its ``min_days_per_week`` as days of work would."""
+        return sum(
+            any(t.start <= dt.datetime.combine(self.days[d], dt.time()) and
+                t.end >= dt.datetime.combine(self.days[d] + dt.timedelta(days=1), dt.time())
+                for t in self.agents[a].time_off)
+            for d in week)
+
     def minute_of(self, ts: pd.Timestamp) -> int:
         """Minutes from the horizon's first interval to ``ts`` (real time)."""
         return int((ts - self.index[0]).total_seconds() // 60)

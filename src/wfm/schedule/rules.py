@@ -77,14 +77,16 @@ def add_one_shift_per_day(m: ModelVars, p: SchedulingProblem) -> None:
 
 
 def add_days_per_week(m: ModelVars, p: SchedulingProblem) -> None:
-    """Working days per 7-day block within the rule set's min (whole blocks) and max."""
+    """Working days per 7-day block within the rule set's min (whole blocks; a whole day of
+    time off counts as a day) and max."""
     for a in range(len(p.agents)):
         rules = _rules(p, a)
         for week in p.weeks:
             days = sum(m.works[a, d] for d in week)
             m.model.add(days <= rules.max_days_per_week)
-            if len(week) == 7 and rules.min_days_per_week > 0:
-                m.model.add(days >= rules.min_days_per_week)
+            least = rules.min_days_per_week - p.days_off_work(a, week)
+            if len(week) == 7 and least > 0:
+                m.model.add(days >= least)
 
 
 def add_week_hours(m: ModelVars, p: SchedulingProblem) -> None:

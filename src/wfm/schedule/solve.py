@@ -7,6 +7,7 @@ data (:class:`SchedulingProblem`) → variables → hard rules → soft rules �
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import time
 from collections import defaultdict
@@ -285,13 +286,19 @@ def _reach(p: SchedulingProblem, a: int) -> str:
     if agent.days_off:
         limits.append("days off " + "|".join(WEEKDAYS[d] for d in sorted(agent.days_off)))
     for t in agent.time_off:
-        limits.append(f"time off {t.start:%Y-%m-%d %H:%M}-{t.end:%H:%M}")
+        whole = t.start.time() == t.end.time() == dt.time()
+        limits.append(f"time off {t.start:%a %d %b}" + (
+            "" if whole and t.end - t.start == dt.timedelta(days=1) else
+            f" to {t.end - dt.timedelta(minutes=1):%a %d %b}" if whole else
+            f" {t.start:%H:%M}-{t.end:%H:%M}"))
+    paid_off = sum(t.paid_minutes for t in agent.time_off) / 60
     if agent.shift_lengths_hours is not None:
         limits.append("shift lengths " + "/".join(f"{h:g}" for h in agent.shift_lengths_hours)
                       + " h")
     days = ", ".join(f"{p.days[d]:%a %d %b}" for d in sorted(by_day)) or "none"
     text = (f"with the shifts it may work (days with a shift: {days}; at most "
-            f"{sum(best) / 60:g} paid h in {len(best)} days")
+            f"{sum(best) / 60:g} paid h in {len(best)} days"
+            + (f" plus {paid_off:g} h paid time off" if paid_off else ""))
     return text + (f"; limited by {'; '.join(limits)})" if limits else ")")
 
 
