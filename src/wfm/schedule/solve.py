@@ -9,9 +9,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,8 +31,9 @@ from wfm.schedule.heuristic import agent_model, local_search
 from wfm.schedule.problem import SchedulingProblem
 from wfm.schedule.rules import HARD_RULES, SOFT_RULES, ModelVars, Penalty
 
-LOCAL_SEARCH_SHARE = 0.5
-"""Share of the time limit the local search may use before CP-SAT takes over."""
+LOCAL_SEARCH_SHARE = 0.75
+"""Share of the time limit the local search may use before CP-SAT takes over (less the LP's
+time when the LP cannot run beside it)."""
 LP_SHARE = 0.25
 """Share of the time limit the LP bound may use."""
 
@@ -128,9 +131,7 @@ def solve(
     deadline = t0 + limits.time_seconds
     built = build_model(problem)
     build_seconds = time.perf_counter() - t0
-    lp_bound = lp_lower_bound(problem, time_limit_seconds=limits.time_seconds * LP_SHARE)
-    chosen = local_search(problem, seconds=limits.time_seconds * LOCAL_SEARCH_SHARE,
-                          seed=limits.seed)
+    lp_bound, chosen = _bound_and_start(problem, limits)
     start = _complete(built, chosen, limits)
     report = progress or (lambda _t, _o, _b: None)
     if start is not None:
@@ -205,6 +206,21 @@ def _complete(built: BuiltModel, chosen: dict[int, list[int]],
     n = len(copy.proto.variables)
     values = np.array([solver.value(copy.get_int_var_from_proto_index(i)) for i in range(n)])
     return _Solution(values, round(solver.objective_value), "FEASIBLE")
+
+
+def _bound_and_start(problem: SchedulingProblem,
+                     limits: SolveLimits) -> tuple[float | None, dict[int, list[int]]]:
+    """The LP bound and the local search's schedule: side by side in a forked process when the
+    limits allow two workers (the search is single-threaded), else one after the other."""
+    search = limits.time_seconds * LOCAL_SEARCH_SHARE
+    lp_seconds = limits.time_seconds * LP_SHARE
+    if limits.workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        bound = lp_lower_bound(problem, lp_seconds)
+        return bound, local_search(problem, seconds=search - lp_seconds, seed=limits.seed)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        future = pool.submit(lp_lower_bound, problem, lp_seconds)
+        chosen = local_search(problem, seconds=search, seed=limits.seed)
+        return future.result(), chosen
 
 
 def _values(solver: cp_model.CpSolver, model: cp_model.CpModel) -> np.ndarray:
