@@ -635,8 +635,8 @@ def run(config_path: Path, out_dir: Path, week: dt.date | None, time_limit: floa
 def _progress(status: Any) -> Callable[[float, float, float], None]:
     """Show the solver's objective and bound in a rich status line."""
     def show(seconds: float, objective: float, bound: float) -> None:
-        status.update(f"solving… {seconds:5.1f} s  objective {objective:,.0f}  "
-                      f"bound {bound:,.0f}")
+        proved = f"bound {bound:,.0f}" if bound > 0 else "bound pending"
+        status.update(f"solving… {seconds:5.1f} s  objective {objective:,.0f}  {proved}")
     return show
 
 

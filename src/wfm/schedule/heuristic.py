@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -33,14 +34,15 @@ def _incidence(p: SchedulingProblem) -> sparse.csr_matrix:
                              shape=(len(p.options), len(p.index)))
 
 
-def local_search(problem: SchedulingProblem, *, seconds: float,
-                 seed: int = 0) -> dict[int, list[int]]:
+def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
+                 report: Callable[[float], None] | None = None) -> dict[int, list[int]]:
     """Agent position -> option ids of a rule-abiding week, improved until ``seconds`` pass.
 
     Each agent's value of working interval *i* is what one more agent there is worth against the
     others' coverage: the channel's under-coverage weight if the channel is short, minus the
     over-coverage weight if not, on the agent's best open channel; minus paid time and unmet
     wishes. Agents whose own rules admit no week are left out (the diagnosis names them).
+    ``report`` is called with each better objective found (breaks at their nominal starts).
     """
     p = problem
     w = p.weights
@@ -114,6 +116,8 @@ def local_search(problem: SchedulingProblem, *, seconds: float,
     for a in sorted(range(len(p.agents)), key=lambda a: (len(p.agents[a].skills), a)):
         respond(a)
     best_value, best_chosen = objective(), dict(chosen)
+    report = report or (lambda _value: None)
+    report(best_value)
     # Iterated local search: best-response passes to a local optimum, keep the best, then
     # shake a few agents (noisy best responses) and descend again; stop after SHAKES shakes
     # in a row bring nothing, so small problems end (deterministically) before the deadline.
@@ -129,6 +133,7 @@ def local_search(problem: SchedulingProblem, *, seconds: float,
         value = objective()
         if value < best_value - 1e-9:
             best_value, best_chosen, stale = value, dict(chosen), 0
+            report(best_value)
         else:
             replace_all(best_chosen)
             stale += 1
@@ -182,12 +187,16 @@ def _solve_agent(m: ModelVars, gain: np.ndarray, current: list[int]) -> list[int
     proto.clear_solution_hint()
     proto.solution_hint.vars.extend(index)
     proto.solution_hint.values.extend(np.isin(options, current).astype(np.int64).tolist())
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 2.0
-    # One agent's week is small: presolve costs more than it saves (2.5x slower with it).
-    solver.parameters.cp_model_presolve = False
-    status = solver.solve(m.model)
+    # One agent's week is small: presolve usually costs more than it saves (2.5x slower with
+    # it); when the quick attempt finds nothing in its second, presolve gets its turn.
+    for presolve, seconds in ((False, 1.0), (True, 5.0)):
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.cp_model_presolve = presolve
+        status = solver.solve(m.model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE):
+            break
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     solution = solver.response_proto.solution

@@ -131,9 +131,10 @@ def solve(
     deadline = t0 + limits.time_seconds
     built = build_model(problem)
     build_seconds = time.perf_counter() - t0
-    lp_bound, chosen = _bound_and_start(problem, limits)
-    start = _complete(built, chosen, limits)
     report = progress or (lambda _t, _o, _b: None)
+    lp_bound, chosen = _bound_and_start(
+        problem, limits, lambda value: report(time.perf_counter() - t0, value, 0.0))
+    start = _complete(built, chosen, limits)
     if start is not None:
         report(time.perf_counter() - t0, start.objective, lp_bound or 0.0)
     # The whole model, hinted with the heuristic's schedule, for the time left: small problems
@@ -208,18 +209,19 @@ def _complete(built: BuiltModel, chosen: dict[int, list[int]],
     return _Solution(values, round(solver.objective_value), "FEASIBLE")
 
 
-def _bound_and_start(problem: SchedulingProblem,
-                     limits: SolveLimits) -> tuple[float | None, dict[int, list[int]]]:
+def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits,
+                     report: Callable[[float], None]) -> tuple[float | None, dict[int, list[int]]]:
     """The LP bound and the local search's schedule: side by side in a forked process when the
     limits allow two workers (the search is single-threaded), else one after the other."""
     search = limits.time_seconds * LOCAL_SEARCH_SHARE
     lp_seconds = limits.time_seconds * LP_SHARE
     if limits.workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         bound = lp_lower_bound(problem, lp_seconds)
-        return bound, local_search(problem, seconds=search - lp_seconds, seed=limits.seed)
+        return bound, local_search(problem, seconds=search - lp_seconds, seed=limits.seed,
+                                   report=report)
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
         future = pool.submit(lp_lower_bound, problem, lp_seconds)
-        chosen = local_search(problem, seconds=search, seed=limits.seed)
+        chosen = local_search(problem, seconds=search, seed=limits.seed, report=report)
         return future.result(), chosen
 
 
