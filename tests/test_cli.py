@@ -338,6 +338,66 @@ def test_schedule_reads_the_requirements_and_writes_four_files(
                                    for i in range(7)}
 
 
+@pytest.fixture(scope="module")
+def published(small_site: Path, staff_run: tuple[Result, Path]) -> Path:
+    out = small_site.parent / "published"
+    result = invoke("schedule", "--config", small_site, "--requirements", staff_run[1],
+                    "--out-dir", out, "--time-limit", "5", "--workers", "1", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_schedule_prints_the_agents_week(small_site: Path, published: Path) -> None:
+    result = invoke("schedule", "--config", small_site, "--evaluate", published)
+
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "every hard rule is kept" in text
+    assert "wishes met" in text
+    assert "paid" in text
+
+
+def test_evaluate_lists_a_hand_edit_that_breaks_a_rule(tmp_path: Path, small_site: Path,
+                                                       published: Path) -> None:
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    for name in ("coverage.csv", "schedule.csv"):
+        (edited / name).write_bytes((published / name).read_bytes())
+    ai = pd.read_csv(published / "agent_intervals.csv", dtype=str, keep_default_na=False)
+    lunch = ai.index[ai[F.ACTIVITY] == F.LUNCH]
+    ai.loc[lunch, F.ACTIVITY] = "voice"  # the team lead cancels the lunches
+    ai.to_csv(edited / "agent_intervals.csv", index=False)
+
+    result = invoke("schedule", "--config", small_site, "--evaluate", edited)
+
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "broken rule" in text
+    assert "breaks" in text  # rule name: the lunch is missing
+    assert_no_traceback(result)
+
+
+def test_evaluate_names_the_file_of_a_bad_time_stamp(tmp_path: Path, small_site: Path,
+                                                     published: Path) -> None:
+    (tmp_path / "agent_intervals.csv").write_text(
+        "agent_id,interval_start,activity\nA001,2026-03-23 08:00,voice\n", encoding="utf-8")
+
+    result = invoke("schedule", "--config", small_site, "--evaluate", tmp_path)
+
+    assert result.exit_code == 1
+    (line,) = error_lines(result)
+    assert "agent_intervals.csv" in line
+    assert "row 2" in line
+    assert_no_traceback(result)
+
+
+def test_schedule_without_requirements_or_evaluate_is_a_usage_error(small_site: Path) -> None:
+    result = invoke("schedule", "--config", small_site)
+
+    assert result.exit_code == 1  # usage errors exit 1 (DESIGN.md keeps 2 for internal errors)
+    assert "--requirements" in result.output
+
+
 def test_staff_names_row_and_column_of_a_negative_volume(
     tmp_path: Path, small_site: Path, forecast_run: tuple[Result, Path]
 ) -> None:

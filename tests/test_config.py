@@ -385,3 +385,32 @@ def test_unknown_service_level_definition_is_an_error(tiny_config_dict: dict[str
     tiny_config_dict["channels"]["voice"]["target"]["definition"] = "abandons_ignored"
     with pytest.raises(ConfigError, match=r"channels\.voice\.target\.definition"):
         config_from_dict(tiny_config_dict)
+
+
+# --- contracts and rule sets ---------------------------------------------------------------------
+
+def test_contract_naming_an_unknown_rule_set_is_an_error(minimal: dict[str, Any]) -> None:
+    minimal["rule_sets"] = {"strict": {}}
+    minimal["contracts"] = {"full": {"rule_set": "strikt"}}
+    err = _config_error(minimal)
+    _assert_names(err, "contracts.full.rule_set", "did you mean 'strict'?")
+
+
+def test_contract_shift_length_outside_the_shifts_is_an_error(minimal: dict[str, Any]) -> None:
+    minimal["shifts"] = {"lengths_hours": [4, 8]}
+    minimal["contracts"] = {"full": {"shift_lengths_hours": [8, 10]}}
+    err = _config_error(minimal)
+    _assert_names(err, "contracts.full.shift_lengths_hours", "[10.0] not in shifts.lengths_hours")
+
+
+def test_min_days_above_max_days_is_an_error(minimal: dict[str, Any]) -> None:
+    minimal["rules"] = {"min_days_per_week": 6, "max_days_per_week": 5}
+    err = _config_error(minimal)
+    _assert_names(err, "rules", "min_days_per_week 6 exceeds max_days_per_week 5")
+
+
+def test_break_window_without_room_is_an_error(minimal: dict[str, Any]) -> None:
+    minimal["shifts"] = {"lengths_hours": [8],
+                         "breaks": [{"window_hours": [2, 2.25], "minutes": 30}]}
+    err = _config_error(minimal)
+    _assert_names(err, "shifts.breaks.0", "with room for 30 minutes")

@@ -8,7 +8,7 @@ import pytest
 
 from wfm.config import Config, config_from_dict
 from wfm.errors import DataError, WfmWarning
-from wfm.io.roster import DEFAULT_MAX_WEEK_HOURS, Agent, read_roster
+from wfm.io.roster import DEFAULT_MAX_WEEK_HOURS, Agent, read_roster, read_time_off
 
 HEADER = "agent_id,name,skills,min_week_hours,max_week_hours"
 
@@ -156,3 +156,103 @@ def test_roster_without_agents_is_an_error(config: Config, write_csv: Any) -> No
 
 def test_missing_roster_file_is_an_error(config: Config, tmp_path: Any) -> None:
     assert "roster file not found" in str(_error(tmp_path / "roster.csv", config))
+
+
+# --- contracts, availability, days off, wishes, time off -----------------------------------------
+
+@pytest.fixture
+def contracted(tiny_config_dict: dict[str, Any]) -> Config:
+    """The tiny site with a rule set and two contracts."""
+    tiny_config_dict["shifts"] = {"lengths_hours": [4, 8]}
+    tiny_config_dict["rule_sets"] = {"strict": {"max_consecutive_days": 4}}
+    tiny_config_dict["contracts"] = {
+        "full": {"min_week_hours": 36, "max_week_hours": 40, "rule_set": "strict",
+                 "shift_lengths_hours": [8]},
+        "part": {"min_week_hours": 10, "max_week_hours": 20},
+    }
+    return config_from_dict(tiny_config_dict)
+
+
+def test_a_contract_supplies_hours_rules_and_lengths(contracted: Config, write_csv: Any) -> None:
+    path = write_csv("roster.csv", header="agent_id,skills,contract,max_week_hours",
+                     rows=["a1,voice,full,", "a2,voice,part,18", "a3,voice,,"])
+    a1, a2, a3 = read_roster(path, contracted)
+
+    assert (a1.min_week_hours, a1.max_week_hours, a1.shift_lengths_hours) == (36, 40, (8.0,))
+    assert a1.rules is not None
+    assert a1.rules.max_consecutive_days == 4
+    assert (a2.min_week_hours, a2.max_week_hours, a2.rules) == (10, 18, None)
+    assert (a3.contract, a3.max_week_hours) == ("", DEFAULT_MAX_WEEK_HOURS)
+
+
+def test_unknown_contract_names_row_and_suggests(contracted: Config, write_csv: Any) -> None:
+    path = write_csv("roster.csv", header="agent_id,skills,contract", rows=["a1,voice,ful"])
+    err = _error(path, contracted)
+
+    assert err.rows == (2,)
+    assert err.column == "contract"
+    assert "did you mean 'full'" in str(err)
+
+
+def test_availability_days_off_and_wishes_are_read(config: Config, write_csv: Any) -> None:
+    path = write_csv(
+        "roster.csv",
+        header="agent_id,skills,availability,days_off,preferred_start,preferred_days_off,"
+               "preference_weight",
+        rows=['a1,voice,"mon-fri 08:00-18:00; sat 09:00-13:00",sun,09:30,fri|sat,2'])
+    (a,) = read_roster(path, config)
+
+    assert a.availability is not None
+    assert a.availability.describe() == "mon 08:00-18:00; tue 08:00-18:00; wed 08:00-18:00; " \
+        "thu 08:00-18:00; fri 08:00-18:00; sat 09:00-13:00"
+    assert a.days_off == frozenset({6})
+    assert a.preferred_start == 9 * 60 + 30
+    assert a.preferred_days_off == frozenset({4, 5})
+    assert a.preference_weight == 2
+
+
+@pytest.mark.parametrize(("column", "value", "words"), [
+    ("availability", "mon-fri 8-18", "not a"),
+    ("days_off", "sunday", "'sunday' is not a weekday"),
+    ("preferred_start", "25:00", "not a valid time"),
+    ("preference_weight", "-1", "between 0 and 100"),
+])
+def test_bad_wish_or_availability_names_row_and_column(config: Config, write_csv: Any,
+                                                       column: str, value: str,
+                                                       words: str) -> None:
+    path = write_csv("roster.csv", header=f"agent_id,skills,{column}", rows=[f"a1,voice,{value}"])
+    err = _error(path, config)
+
+    assert err.rows == (2,)
+    assert err.column == column
+    assert words in str(err)
+
+
+def test_time_off_is_attached_to_its_agent(config: Config, write_csv: Any) -> None:
+    roster = write_csv("roster.csv", header="agent_id,skills", rows=["a1,voice", "a2,voice"])
+    off = write_csv("time_off.csv", header="agent_id,date,start,end,paid_hours,reason",
+                    rows=["a1,2026-06-01,,,8,vacation", "a1,2026-06-03,14:00,16:00,,doctor"])
+    a1, a2 = read_time_off(off, read_roster(roster, config))
+
+    assert [(t.start.isoformat(), t.end.isoformat(), t.paid_minutes) for t in a1.time_off] == [
+        ("2026-06-01T00:00:00", "2026-06-02T00:00:00", 480),
+        ("2026-06-03T14:00:00", "2026-06-03T16:00:00", 0)]
+    assert a2.time_off == ()
+
+
+@pytest.mark.parametrize(("row", "column", "words"), [
+    ("zz,2026-06-01,,,,", "agent_id", "not in the roster"),
+    ("a1,01.06.2026,,,,", "date", "not a date"),
+    ("a1,2026-06-01,14:00,,,", "end", "both start and end"),
+    ("a1,2026-06-01,,,x,", "paid_hours", "expected hours"),
+])
+def test_bad_time_off_names_row_and_column(config: Config, write_csv: Any, row: str,
+                                           column: str, words: str) -> None:
+    roster = write_csv("roster.csv", header="agent_id,skills", rows=["a1,voice"])
+    off = write_csv("time_off.csv", header="agent_id,date,start,end,paid_hours,reason", rows=[row])
+    with pytest.raises(DataError) as info:
+        read_time_off(off, read_roster(roster, config))
+
+    assert info.value.rows == (2,)
+    assert info.value.column == column
+    assert words in str(info.value)

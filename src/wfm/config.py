@@ -601,10 +601,6 @@ class Config(_Model):
                     f"{list(allowed)}")
         return self
 
-    def rule_set(self, name: str | None) -> RuleSet:
-        """The named rule set, or the default ``rules`` for None."""
-        return self.rules if name is None else self.rule_sets[name]
-
     @property
     def skill_groups(self) -> dict[str, tuple[str, ...]]:
         """Skill names usable in the roster: every channel, plus the config's named groups."""

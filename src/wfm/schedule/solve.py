@@ -31,7 +31,7 @@ from wfm.schedule.heuristic import agent_model, local_search
 from wfm.schedule.problem import SchedulingProblem
 from wfm.schedule.rules import HARD_RULES, SOFT_RULES, ModelVars, Penalty
 
-LOCAL_SEARCH_SHARE = 0.75
+LOCAL_SEARCH_SHARE = 0.85
 """Share of the time limit the local search may use before CP-SAT takes over (less the LP's
 time when the LP cannot run beside it)."""
 LP_SHARE = 0.25
