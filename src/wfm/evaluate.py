@@ -83,7 +83,7 @@ def agent_experience(shifts: pd.DataFrame, agents: tuple[Agent, ...], timezone: 
         out.append({
             F.AGENT_ID: agent.agent_id, "shifts": len(own),
             "paid_hours": own["paid_minutes"].sum() / 60,
-            "weekend_days": int((np.asarray(day.weekday) >= 5).sum()),
+            "weekend_days": int((np.asarray(day.day_of_week) >= 5).sum()),
             "late_shifts": int((end_minute > late).sum()),
             "start_spread_hours": (minute.max() - minute.min()) / 60 if len(own) else 0.0,
             "wishes": wishes, "wishes_met": met,

@@ -13,8 +13,8 @@ import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 
 import numpy as np
 import pandas as pd
@@ -211,18 +211,39 @@ def _complete(built: BuiltModel, chosen: dict[int, list[int]],
 
 def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits,
                      report: Callable[[float], None]) -> tuple[float | None, dict[int, list[int]]]:
-    """The LP bound and the local search's schedule: side by side in a forked process when the
-    limits allow two workers (the search is single-threaded), else one after the other."""
+    """The LP bound and the local search's schedule: side by side when the limits allow two
+    workers (the search is single-threaded), else one after the other.
+
+    The LP runs in a forked child that inherits the problem (nothing is pickled: the search
+    fills the problem's caches meanwhile) and sends back its bound through a pipe.
+    """
     search = limits.time_seconds * LOCAL_SEARCH_SHARE
     lp_seconds = limits.time_seconds * LP_SHARE
     if limits.workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         bound = lp_lower_bound(problem, lp_seconds)
         return bound, local_search(problem, seconds=search - lp_seconds, seed=limits.seed,
                                    report=report)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        future = pool.submit(lp_lower_bound, problem, lp_seconds)
-        chosen = local_search(problem, seconds=search, seed=limits.seed, report=report)
-        return future.result(), chosen
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_send_bound, args=(problem, lp_seconds, send), daemon=True)
+    child.start()
+    send.close()
+    chosen = local_search(problem, seconds=search, seed=limits.seed, report=report)
+    bound = None
+    try:
+        if receive.poll(lp_seconds + 10):
+            bound = receive.recv()
+    except EOFError:  # pragma: no cover — the child died (out of memory); no LP bound then
+        pass
+    child.join(timeout=1)
+    if child.is_alive():  # pragma: no cover
+        child.kill()
+    return bound, chosen
+
+
+def _send_bound(problem: SchedulingProblem, seconds: float, send: Connection) -> None:
+    send.send(lp_lower_bound(problem, seconds))
+    send.close()
 
 
 def _values(solver: cp_model.CpSolver, model: cp_model.CpModel) -> np.ndarray:
