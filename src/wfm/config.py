@@ -309,8 +309,9 @@ class ObjectiveWeights(_Model):
     multiplied by the channel's ``priority``); ``paid`` per paid interval; ``preference`` per
     unmet wish (a worked preferred day off, or an hour of start away from the preferred start),
     times the agent's ``preference_weight``; ``fairness`` per extra weekend day or late shift an
-    agent works beyond the others (the k-th costs ``(k - 1) × fairness``). A late shift ends
-    after ``late_shift_end``.
+    agent works beyond the others (the k-th costs ``(k - 1) × fairness``); ``proficiency`` per
+    agent-interval on a channel at proficiency 0 (``(1 - proficiency) ×`` it in general). A late
+    shift ends after ``late_shift_end``.
     """
 
     under: int = Field(default=100, ge=0)
@@ -318,6 +319,7 @@ class ObjectiveWeights(_Model):
     paid: int = Field(default=1, ge=0)
     preference: int = Field(default=5, ge=0)
     fairness: int = Field(default=2, ge=0)
+    proficiency: int = Field(default=4, ge=0)
     late_shift_end: str = "20:00"
 
     @field_validator("late_shift_end", mode="before")

@@ -205,6 +205,23 @@ def test_weekend_work_is_spread_over_agents(tiny_config_dict: dict[str, Any]) ->
     assert sorted(weekend[F.AGENT_ID]) == ["A1", "A2"]
 
 
+def test_the_proficient_agent_takes_the_channel(site) -> None:
+    config = site(channels={
+        "voice": {"kind": "voice", "target": {"service_level": 0.8, "answer_seconds": 20},
+                  "hours": {"mon-sun": "08:00-20:00"}},
+        "chat": {"kind": "chat", "target": {"service_level": 0.8, "answer_seconds": 60},
+                 "hours": {"mon-sun": "08:00-20:00"}}})
+    req = requirements(config, MONDAY, 1, voice=between(9, 13), chat=between(9, 13))
+    expert = Agent("E", "E", ("voice", "chat"), (1.0, 1.0))
+    novice = Agent("N", "N", ("voice", "chat"), (0.5, 1.0))  # new on the phones
+
+    s = run(config, req, (expert, novice), days=1)
+
+    on = s.agent_intervals[s.agent_intervals[F.ACTIVITY].isin(["voice", "chat"])]
+    assert set(on.loc[on[F.AGENT_ID] == "N", F.ACTIVITY]) == {"chat"}
+    assert set(on.loc[on[F.AGENT_ID] == "E", F.ACTIVITY]) == {"voice"}
+
+
 # --- diagnosis -----------------------------------------------------------------------------------
 
 def test_availability_too_narrow_for_the_contract_is_diagnosed(site) -> None:

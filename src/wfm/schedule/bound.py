@@ -3,7 +3,8 @@
 The relaxation keeps every linear rule of the CP-SAT model (one shift per day, days and hours
 per week, break placement inside windows by count, coverage split by skill group, preference
 costs) with shifts allowed to be fractional, and drops the rest, consecutive-day and start-time
-rules, the fairness goals (whose costs are never negative) and symmetry breaking. Dropping
+rules, the fairness and proficiency goals (whose costs are never negative) and symmetry
+breaking. Dropping
 constraints or non-negative costs can only lower the optimum, so the LP's value is a valid bound
 for the integer model; it is usually far tighter early on than the bound CP-SAT proves by itself
 within a short time limit.
@@ -34,7 +35,7 @@ def lp_lower_bound(problem: SchedulingProblem, time_limit_seconds: float = 30.0)
         return None
     lp.SetTimeLimit(int(time_limit_seconds * 1000))
     inf = lp.infinity()
-    groups = sorted({a.skills for a in p.agents})
+    groups = p.skill_groups
     objective = lp.Objective()
     step = p.interval_minutes
     # shifts per agent type, and their sum per skill group and option
@@ -46,7 +47,7 @@ def lp_lower_bound(problem: SchedulingProblem, time_limit_seconds: float = 30.0)
         x = {k: lp.NumVar(0, n, "") for k in p.allowed[a]}
         wishes = preference_costs(p, a)
         by_day: dict[int, list[pywraplp.Variable]] = defaultdict(list)
-        g = groups.index(agent.skills)
+        g = p.group_of[a]
         for k, var in x.items():
             by_day[p.options[k].day].append(var)
             objective.SetCoefficient(var, wishes.get(k, 0))
@@ -85,7 +86,7 @@ def lp_lower_bound(problem: SchedulingProblem, time_limit_seconds: float = 30.0)
             continue
         split = []
         for c, name in enumerate(p.channels):
-            if name in groups[g] and p.open[c, i]:
+            if name in groups[g][0] and p.open[c, i]:
                 z = lp.NumVar(0, inf, "")
                 on[c, i].append(z)
                 split.append(z)

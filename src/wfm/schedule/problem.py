@@ -120,6 +120,17 @@ class SchedulingProblem:
         return tuple(tuple(members) for members in classes.values())
 
     @cached_property
+    def skill_groups(self) -> tuple[tuple[tuple[str, ...], tuple[float, ...]], ...]:
+        """Distinct (skills, proficiency) pairs: agents alike in both count together for
+        coverage."""
+        return tuple(sorted({(a.skills, a.proficiency) for a in self.agents}))
+
+    @cached_property
+    def group_of(self) -> tuple[int, ...]:
+        """Each agent's position in :attr:`skill_groups`."""
+        return tuple(self.skill_groups.index((a.skills, a.proficiency)) for a in self.agents)
+
+    @cached_property
     def weeks(self) -> tuple[tuple[int, ...], ...]:
         """The days of each 7-day block of the horizon."""
         return tuple(tuple(range(w, min(w + 7, len(self.days))))

@@ -52,7 +52,8 @@ class ModelVars:
     """(skill group, option, break, start interval) -> breaks of the group starting there."""
     assigned: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
     """(skill group, interval, channel) -> agents of the group on that channel."""
-    groups: tuple[tuple[str, ...], ...] = ()
+    groups: tuple[tuple[tuple[str, ...], tuple[float, ...]], ...] = ()
+    """(skills, proficiency) of each group (:attr:`SchedulingProblem.skill_groups`)."""
     group_of: tuple[int, ...] = ()
 
 
@@ -178,7 +179,8 @@ def add_start_variation(m: ModelVars, p: SchedulingProblem) -> None:
 def add_skill_coverage(m: ModelVars, p: SchedulingProblem) -> None:
     """Each working agent is on exactly one open channel it has the skill for, every interval.
 
-    Agents with the same skills are interchangeable for coverage, so the model counts them per
+    Agents with the same skills and proficiency are interchangeable for coverage, so the model
+    counts them per
     skill group and option (``count``), places the group's breaks of each option by count per
     start (``breaks``: their windows never overlap, see :mod:`wfm.schedule.templates`), and
     splits the group's working agents over its channels per interval (``assigned``); who takes
@@ -211,7 +213,7 @@ def add_skill_coverage(m: ModelVars, p: SchedulingProblem) -> None:
         size = sum(1 for gg in m.group_of if gg == g)
         split = []
         for c, name in enumerate(p.channels):
-            if name in m.groups[g] and p.open[c, i]:
+            if name in m.groups[g][0] and p.open[c, i]:
                 v = m.model.new_int_var(0, size, f"assigned[g{g},{i},{name}]")
                 m.assigned[g, i, c] = v
                 split.append(v)
@@ -314,6 +316,19 @@ def add_fairness(m: ModelVars, p: SchedulingProblem) -> list[Penalty]:
     return penalties
 
 
+def add_proficiency(m: ModelVars, p: SchedulingProblem) -> list[Penalty]:
+    """A channel worked below full proficiency costs ``(1 − proficiency) × weight`` per
+    agent-interval, so the most proficient agents take each channel where coverage allows."""
+    penalties = []
+    for (g, i, c), var in m.assigned.items():
+        skills, proficiency = m.groups[g]
+        cost = round(p.weights.proficiency * (1 - proficiency[skills.index(p.channels[c])]))
+        if cost > 0:
+            penalties.append(Penalty("proficiency", var, cost, channel=p.channels[c],
+                                     interval=i))
+    return penalties
+
+
 Rule = Callable[[ModelVars, SchedulingProblem], None]
 SoftRule = Callable[[ModelVars, SchedulingProblem], list[Penalty]]
 
@@ -330,4 +345,4 @@ AGENT_RULES: tuple[Rule, ...] = (
 others use its ``works``)."""
 HARD_RULES: tuple[Rule, ...] = (*AGENT_RULES, add_skill_coverage, add_symmetry_breaking)
 SOFT_RULES: tuple[SoftRule, ...] = (add_coverage_penalties, add_paid_time, add_preferences,
-                                    add_fairness)
+                                    add_fairness, add_proficiency)

@@ -91,9 +91,7 @@ class BuiltModel:
 def build_model(problem: SchedulingProblem) -> BuiltModel:
     """Variables, hard rules, soft rules and the objective of ``problem``."""
     model = cp_model.CpModel()
-    groups = tuple(sorted({a.skills for a in problem.agents}))
-    m = ModelVars(model=model, groups=groups,
-                  group_of=tuple(groups.index(a.skills) for a in problem.agents))
+    m = ModelVars(model=model, groups=problem.skill_groups, group_of=problem.group_of)
     # --- variables: one boolean per agent and allowed shift
     for a, agent in enumerate(problem.agents):
         for k in problem.allowed[a]:
@@ -371,7 +369,7 @@ def _extract(problem: SchedulingProblem, built: BuiltModel, solution: _Solution,
         if i >= p.horizon:
             for a in members:  # past the horizon: stay on the previous channel while it is open
                 prev = activity[a, i - 1] if i else F.OFF
-                open_here = [c for c in m.groups[g] if p.open[p.channels.index(c), i]]
+                open_here = [c for c in m.groups[g][0] if p.open[p.channels.index(c), i]]
                 activity[a, i] = prev if prev in open_here else open_here[0]
             continue
         left = {c: solution.value(m.assigned[g, i, c]) for c in range(len(p.channels))
