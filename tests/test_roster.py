@@ -155,7 +155,7 @@ def test_roster_without_agents_is_an_error(config: Config, write_csv: Any) -> No
 
 
 def test_missing_roster_file_is_an_error(config: Config, tmp_path: Any) -> None:
-    assert "roster file not found" in str(_error(tmp_path / "roster.csv", config))
+    assert "file not found (config key 'roster')" in str(_error(tmp_path / "roster.csv", config))
 
 
 # --- contracts, availability, days off, wishes, time off -----------------------------------------

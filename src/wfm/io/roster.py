@@ -87,20 +87,7 @@ def read_roster(path: str | Path, config: Config) -> tuple[Agent, ...]:
         bad number.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(path, "roster file not found (config key 'roster')")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c for c in F.ROSTER_REQUIRED if c not in raw.columns]
-    if missing:
-        raise DataError(path, f"missing column(s) {', '.join(missing)} (found: "
-                        f"{', '.join(raw.columns)})")
-    extra = [c for c in raw.columns if c not in (*F.ROSTER_REQUIRED, *F.ROSTER_OPTIONAL)]
-    if extra:
-        warnings.warn(f"{path}: ignored column(s) {', '.join(extra)}", WfmWarning, stacklevel=2)
+    raw = _read_table(path, "roster", F.ROSTER_REQUIRED, F.ROSTER_OPTIONAL)
     if raw.empty:
         raise DataError(path, "the roster has no agents")
 
@@ -144,6 +131,27 @@ def read_roster(path: str | Path, config: Config) -> tuple[Agent, ...]:
             preference_weight=cell.weight("preference_weight"),
         ))
     return tuple(agents)
+
+
+def _read_table(path: Path, key: str, required: tuple[str, ...],
+                optional: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV file as text cells with stripped headers; missing columns are an error, extra ones
+    a warning. ``key`` is the config key that names the file."""
+    if not path.exists():
+        raise DataError(path, f"file not found (config key '{key}')")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in required if c not in raw.columns]
+    if missing:
+        raise DataError(path, f"missing column(s) {', '.join(missing)} (found: "
+                        f"{', '.join(raw.columns)})")
+    extra = [c for c in raw.columns if c not in (*required, *optional)]
+    if extra:
+        warnings.warn(f"{path}: ignored column(s) {', '.join(extra)}", WfmWarning, stacklevel=3)
+    return raw
 
 
 def _parse_skills(text: str, config: Config, path: Path, row: int) -> tuple[
@@ -264,20 +272,7 @@ def read_time_off(path: str | Path, agents: tuple[Agent, ...]) -> tuple[Agent, .
         Naming the file, row and column of an unknown agent, a bad date, time or hours.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(path, "time-off file not found (config key 'time_off')")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c for c in F.TIME_OFF_REQUIRED if c not in raw.columns]
-    if missing:
-        raise DataError(path, f"missing column(s) {', '.join(missing)} (found: "
-                        f"{', '.join(raw.columns)})")
-    extra = [c for c in raw.columns if c not in (*F.TIME_OFF_REQUIRED, *F.TIME_OFF_OPTIONAL)]
-    if extra:
-        warnings.warn(f"{path}: ignored column(s) {', '.join(extra)}", WfmWarning, stacklevel=2)
+    raw = _read_table(path, "time_off", F.TIME_OFF_REQUIRED, F.TIME_OFF_OPTIONAL)
     ids = {a.agent_id for a in agents}
     found: dict[str, list[TimeOff]] = {}
     for i, rec in enumerate(raw.to_dict("records")):
