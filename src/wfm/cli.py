@@ -117,7 +117,7 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for history.csv.gz and roster.csv.")
+              help="Folder for history.csv.gz, roster.csv and time_off.csv.")
 @click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
               help="Random seed (same seed, same data).")
 @date_option("--start", "First day of the history.", default="2024-11-25", show_default=True)
@@ -127,7 +127,11 @@ def cli() -> None:
               help="Site config whose channels, hours and holidays shape the data "
                    "[default: the bundled example site].")
 def sample(out_dir: Path, seed: int, start: dt.date, weeks: int, config_path: Path | None) -> None:
-    """Generate a realistic, seeded multi-channel history and roster.
+    """Generate a realistic, seeded multi-channel history, roster and time off.
+
+    The roster names the config's contracts where their hours match, and gives a few agents
+    availability windows, fixed days off and wishes; the time off falls in the week after the
+    history.
 
     \b
     Example:
