@@ -398,6 +398,36 @@ def test_schedule_without_requirements_or_evaluate_is_a_usage_error(small_site: 
     assert "--requirements" in result.output
 
 
+def test_simulate_writes_interval_and_daily_results(small_site: Path, published: Path,
+                                                   forecast_run: tuple[Result, Path]) -> None:
+    (published / "forecast.csv").write_bytes(forecast_run[1].read_bytes())
+
+    result = invoke("simulate", "--config", small_site, "--out-dir", published,
+                    "--replications", "3", "--seed", "1")
+
+    assert result.exit_code == 0, result.output
+    sim = pd.read_csv(published / "simulation.csv")
+    daily = pd.read_csv(published / "simulation_summary.csv")
+    assert tuple(sim.columns) == F.SIMULATION_COLUMNS
+    assert tuple(daily.columns) == F.SIMULATION_SUMMARY_COLUMNS
+    assert set(daily[F.CHANNEL]) == {"voice", "chat", "email"}
+    # means over replications, written with 6 significant digits
+    assert (sim["answered"] + sim["abandoned"] <= sim["offered"] * (1 + 1e-5) + 1e-4).all()
+
+
+def test_simulate_without_a_forecast_names_the_file(small_site: Path, tmp_path: Path,
+                                                    published: Path) -> None:
+    (tmp_path / "agent_intervals.csv").write_bytes(
+        (published / "agent_intervals.csv").read_bytes())
+
+    result = invoke("simulate", "--config", small_site, "--out-dir", tmp_path)
+
+    assert result.exit_code == 1
+    (line,) = error_lines(result)
+    assert "forecast.csv" in line
+    assert_no_traceback(result)
+
+
 def test_staff_names_row_and_column_of_a_negative_volume(
     tmp_path: Path, small_site: Path, forecast_run: tuple[Result, Path]
 ) -> None:

@@ -93,6 +93,10 @@ SCHEDULE_COLUMNS = (AGENT_ID, DATE, "shift_start", "shift_end", "paid_minutes", 
 AGENT_INTERVAL_COLUMNS = (AGENT_ID, INTERVAL_START, ACTIVITY)
 SEGMENT_COLUMNS = (AGENT_ID, DATE, ACTIVITY, "start", "end", "minutes", "paid")
 COVERAGE_COLUMNS = (INTERVAL_START, CHANNEL, "required", "scheduled", "gap")
+SIMULATION_COLUMNS = (INTERVAL_START, CHANNEL, "offered", "answered", "abandoned",
+                      SERVICE_LEVEL, "service_level_lo95", "service_level_hi95", ASA_SECONDS,
+                      OCCUPANCY, "p_miss_target")
+SIMULATION_SUMMARY_COLUMNS = (DATE, *SIMULATION_COLUMNS[1:])
 OFF = "off"
 BREAK = "break"
 LUNCH = "lunch"

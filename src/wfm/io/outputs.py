@@ -18,6 +18,8 @@ FILES = {
     "agent_intervals": ("agent_intervals.csv", F.AGENT_INTERVAL_COLUMNS),
     "segments": ("segments.csv", F.SEGMENT_COLUMNS),
     "coverage": ("coverage.csv", F.COVERAGE_COLUMNS),
+    "simulation": ("simulation.csv", F.SIMULATION_COLUMNS),
+    "simulation_summary": ("simulation_summary.csv", F.SIMULATION_SUMMARY_COLUMNS),
 }
 """Output name -> (file name, columns in order)."""
 
