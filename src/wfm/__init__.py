@@ -25,7 +25,7 @@ from wfm.errors import (
 from wfm.evaluate import coverage
 from wfm.forecast import ForecastResult
 from wfm.io.history import read_history
-from wfm.io.roster import Agent, read_roster
+from wfm.io.roster import Agent, load_agents, read_roster
 from wfm.pipeline import RunResult, run
 from wfm.schedule import Schedule, SchedulingProblem, SolveLimits, build_problem, solve
 from wfm.staffing import requirements
@@ -36,6 +36,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Agent", "Config", "ConfigError", "DataError", "ForecastResult", "Grid", "InfeasibleError",
     "RunResult", "Schedule", "SchedulingProblem", "SolveLimits", "SolveTimeoutError", "WfmError",
-    "WfmWarning", "__version__", "build_problem", "coverage", "load_config",
+    "WfmWarning", "__version__", "build_problem", "coverage", "load_agents", "load_config",
     "read_history", "read_roster", "requirements", "run", "solve",
 ]
