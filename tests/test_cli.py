@@ -428,6 +428,30 @@ def test_simulate_without_a_forecast_names_the_file(small_site: Path, tmp_path: 
     assert_no_traceback(result)
 
 
+def test_whatif_writes_a_row_per_scenario_and_channel(small_site: Path, published: Path,
+                                                      forecast_run: tuple[Result, Path]) -> None:
+    (published / "forecast.csv").write_bytes(forecast_run[1].read_bytes())
+
+    result = invoke("whatif", "--config", small_site, "--out-dir", published,
+                    "--vary", "volume=-10%,+20%", "--replications", "2")
+
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(published / "whatif.csv")
+    assert tuple(table.columns) == F.WHATIF_COLUMNS
+    assert list(table["scenario"].unique()) == ["base", "volume -10%", "volume +20%"]
+    up = table[table["scenario"] == "volume +20%"]
+    assert (up["delta_required_fte"] >= 0).all()
+
+
+def test_whatif_names_a_bad_knob(small_site: Path, published: Path) -> None:
+    result = invoke("whatif", "--config", small_site, "--out-dir", published,
+                    "--vary", "volme=+10%")
+
+    assert result.exit_code == 1
+    assert "did you mean 'volume'" in result.output
+    assert_no_traceback(result)
+
+
 def test_staff_names_row_and_column_of_a_negative_volume(
     tmp_path: Path, small_site: Path, forecast_run: tuple[Result, Path]
 ) -> None:

@@ -635,6 +635,74 @@ def simulate(config_path: Path, out_dir: Path, replications: int, seed: int,
     out.print(f"wrote simulation.csv and simulation_summary.csv to {out_dir}/")
 
 
+@cli.command()
+@config_option
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder holding forecast.csv, agent_intervals.csv and schedule.csv (as wfm "
+              "run writes them); whatif.csv is written there.")
+@click.option("--vary", "varies", multiple=True, required=True, metavar="KNOB=V1,V2,…",
+              help="A knob and its values, one scenario per value (repeatable): "
+              "volume=-10%,+10%  aht=+15s or aht=+5%  service_level=0.8,0.9  "
+              "shrinkage=0.3,0.35  headcount=-5  hours.chat=08:00-24:00  deflection=0.3.")
+@click.option("--replications", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Simulation replications per scenario.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Random seed, the same for every scenario so that they differ by their "
+              "change only.")
+@click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(min=1),
+              help="Solver time limit of each headcount scenario's re-schedule, in seconds.")
+def whatif(config_path: Path, out_dir: Path, varies: tuple[str, ...], replications: int,
+           seed: int, time_limit: float) -> None:
+    """Compare scenarios against the published week: required and scheduled FTE, simulated
+    service.
+
+    Each --vary value is one scenario, changed one knob at a time from the base. Volume, AHT,
+    deflection, service-level, shrinkage and opening-hours scenarios recompute the requirements
+    and simulate the current schedule under them (seconds); headcount scenarios re-schedule the
+    changed roster first (the time limit each). Per scenario and channel the table gives the
+    required FTE (agents with shrinkage, 40 h each), scheduled FTE, simulated service level, ASA
+    and abandonment, paid hours, and the deltas to the base.
+
+    \b
+    Example:
+      wfm whatif --config configs/example.yaml --out-dir out/ \\
+                 --vary volume=-10%,+10%,+20% --vary aht=+15s --vary headcount=-5
+    """
+    from wfm.io.outputs import write_outputs
+    from wfm.io.roster import load_agents
+    from wfm.io.stages import read_agent_intervals, read_forecast, read_shifts
+    from wfm.whatif import run_whatif, scenarios
+
+    config = load_config(config_path)
+    grid = Grid.from_config(config)
+    try:
+        plan = scenarios(list(varies))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--vary") from None
+    fc = read_forecast(out_dir / "forecast.csv", config, grid)
+    intervals = read_agent_intervals(out_dir / "agent_intervals.csv", grid)
+    shifts = read_shifts(out_dir / "schedule.csv")
+    agents = load_agents(config)
+    with err.status(f"running {len(plan)} scenarios…"):
+        result = run_whatif(fc, config, intervals, shifts, agents, grid, varies=list(varies),
+                            replications=replications, seed=seed,
+                            reschedule_time_limit=time_limit)
+    write_outputs({"whatif": result.table}, out_dir)
+    table = Table(title=f"What-if: {len(plan)} scenarios, {result.seconds:.1f} s")
+    for col in ("scenario", "channel", "req. FTE", "Δ", "sched. FTE", "SL", "Δ SL", "aband."):
+        table.add_column(col, justify="left" if col in ("scenario", "channel") else "right")
+    for rec in result.table.to_dict("records"):
+        table.add_row(str(rec["scenario"]), str(rec[F.CHANNEL]),
+                      _number(rec["required_fte"], ",.1f"),
+                      _number(rec["delta_required_fte"], "+,.1f"),
+                      _number(rec["scheduled_fte"], ",.1f"),
+                      _number(rec[F.SERVICE_LEVEL], ".1%"),
+                      _number(100 * rec["delta_service_level"], "+.1f"),
+                      _number(rec[F.ABANDON_RATE], ".1%"))
+    out.print(table)
+    out.print(f"Δ = change against the base; FTE = 40 paid hours; wrote {out_dir}/whatif.csv")
+
+
 def _print_evaluation(found: Any, folder: Path) -> None:
     """Broken rules, coverage per channel and the agents' week of a re-read schedule."""
     v = found.violations

@@ -20,6 +20,7 @@ FILES = {
     "coverage": ("coverage.csv", F.COVERAGE_COLUMNS),
     "simulation": ("simulation.csv", F.SIMULATION_COLUMNS),
     "simulation_summary": ("simulation_summary.csv", F.SIMULATION_SUMMARY_COLUMNS),
+    "whatif": ("whatif.csv", F.WHATIF_COLUMNS),
 }
 """Output name -> (file name, columns in order)."""
 

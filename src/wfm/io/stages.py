@@ -116,3 +116,25 @@ def read_agent_intervals(path: str | Path, grid: Grid) -> pd.DataFrame:
     out[F.AGENT_ID] = out[F.AGENT_ID].str.strip()
     out[F.ACTIVITY] = out[F.ACTIVITY].str.strip()
     return out
+
+
+def read_shifts(path: str | Path) -> pd.DataFrame:
+    """Read a schedule.csv written by ``wfm schedule`` (one row per agent and shift)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(path, "file not found")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in F.SCHEDULE_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataError(path, f"missing column(s) {', '.join(missing)}")
+    paid = pd.to_numeric(raw["paid_minutes"], errors="coerce")
+    bad = paid.isna() | (paid < 0)
+    if bad.any():
+        raise DataError(path, f"expected minutes, found {raw.loc[bad, 'paid_minutes'].iloc[0]!r}",
+                        rows=(np.flatnonzero(bad) + 2).tolist(), column="paid_minutes")
+    out = raw[list(F.SCHEDULE_COLUMNS)].copy()
+    out["paid_minutes"] = paid.astype(np.int64)
+    return out
