@@ -452,6 +452,30 @@ def test_whatif_names_a_bad_knob(small_site: Path, published: Path) -> None:
     assert_no_traceback(result)
 
 
+def test_report_writes_one_offline_page(small_site: Path, published: Path,
+                                        forecast_run: tuple[Result, Path],
+                                        staff_run: tuple[Result, Path]) -> None:
+    (published / "forecast.csv").write_bytes(forecast_run[1].read_bytes())
+    (published / "requirements.csv").write_bytes(staff_run[1].read_bytes())
+
+    result = invoke("report", "--config", small_site, "--out-dir", published)
+
+    assert result.exit_code == 0, result.output
+    page = (published / "report.html").read_text(encoding="utf-8")
+    assert page.count("<svg") >= 7  # 3 channels x (forecast, coverage) + the Gantt chart
+    assert "<script" not in page
+
+
+def test_report_without_the_run_files_names_one(small_site: Path, tmp_path: Path) -> None:
+    result = invoke("report", "--config", small_site, "--out-dir", tmp_path)
+
+    assert result.exit_code == 1
+    (line,) = error_lines(result)
+    assert "forecast.csv" in line
+    assert "wfm run" in line
+    assert_no_traceback(result)
+
+
 def test_staff_names_row_and_column_of_a_negative_volume(
     tmp_path: Path, small_site: Path, forecast_run: tuple[Result, Path]
 ) -> None:

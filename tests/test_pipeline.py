@@ -33,6 +33,8 @@ OUTPUTS = {
     "agent_intervals.csv": F.AGENT_INTERVAL_COLUMNS,
     "segments.csv": F.SEGMENT_COLUMNS,
     "coverage.csv": F.COVERAGE_COLUMNS,
+    "simulation.csv": F.SIMULATION_COLUMNS,
+    "simulation_summary.csv": F.SIMULATION_SUMMARY_COLUMNS,
 }
 TIME_COLUMNS = {
     "forecast.csv": (F.INTERVAL_START,),
@@ -105,8 +107,9 @@ def test_example_week_is_scheduled_within_10_s(done: Run) -> None:
 
 
 def test_exactly_the_output_files_are_written(done: Run) -> None:
-    assert sorted(p.name for p in done.out_dir.iterdir()) == sorted(OUTPUTS)
-    assert sorted(p.name for p in done.result.files) == sorted(OUTPUTS)
+    names = sorted([*OUTPUTS, "report.html"])
+    assert sorted(p.name for p in done.out_dir.iterdir()) == names
+    assert sorted(p.name for p in done.result.files) == names
 
 
 @pytest.mark.parametrize(("name", "columns"), OUTPUTS.items())

@@ -703,6 +703,32 @@ def whatif(config_path: Path, out_dir: Path, varies: tuple[str, ...], replicatio
     out.print(f"Δ = change against the base; FTE = 40 paid hours; wrote {out_dir}/whatif.csv")
 
 
+@cli.command()
+@config_option
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder with the files of wfm run (and, if present, wfm simulate and wfm "
+              "whatif); report.html is written there.")
+def report(config_path: Path, out_dir: Path) -> None:
+    """Write report.html: the week on one self-contained page that opens without internet.
+
+    KPI cards per channel (volume, required vs scheduled hours, short %, simulated service level,
+    abandonment, days at risk of missing the target); per channel the forecast with its 80/95 %
+    bands, required vs scheduled agents and the simulated service level against the target; a
+    Gantt chart of the agents' shifts, breaks and lunches; the what-if table when whatif.csv is
+    there. Charts are inline SVG; no scripts, fonts or links are loaded.
+
+    \b
+    Example:
+      wfm report --config configs/example.yaml --out-dir out/
+    """
+    from wfm.report import write_report
+
+    config = load_config(config_path)
+    with err.status("writing the report…"):
+        path = write_report(out_dir, config)
+    out.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
 def _print_evaluation(found: Any, folder: Path) -> None:
     """Broken rules, coverage per channel and the agents' week of a re-read schedule."""
     v = found.violations
@@ -727,6 +753,18 @@ def _print_evaluation(found: Any, folder: Path) -> None:
     _print_experience(found.experience)
 
 
+def _print_simulated(daily: pd.DataFrame) -> None:
+    """One line: each channel's simulated week service level and abandonment."""
+    parts = []
+    for channel, g in daily.groupby(F.CHANNEL, sort=False):
+        offered = g["offered"].sum()
+        if not offered:
+            continue
+        sl = (g[F.SERVICE_LEVEL] * g["offered"]).sum() / offered
+        parts.append(f"{channel} SL {sl:.1%}, abandoned {g['abandoned'].sum() / offered:.1%}")
+    out.print("simulated: " + "; ".join(parts))
+
+
 def _print_experience(per_agent: pd.DataFrame) -> None:
     from wfm.evaluate import experience_summary
 
@@ -746,11 +784,12 @@ def _print_experience(per_agent: pd.DataFrame) -> None:
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit in "
               "seconds [default: the config's solver.time_limit_seconds].")
 def run(config_path: Path, out_dir: Path, week: dt.date | None, time_limit: float | None) -> None:
-    """Run the weekly pipeline: history → forecast → requirements → schedule → files.
+    """Run the weekly pipeline: history → forecast → requirements → schedule → simulation.
 
     Writes forecast.csv (with forecast_daily.csv and forecast_weekly.csv), requirements.csv,
-    schedule.csv, agent_intervals.csv, segments.csv and coverage.csv to --out-dir and prints
-    a summary per channel.
+    schedule.csv, agent_intervals.csv, segments.csv, coverage.csv, simulation.csv and
+    simulation_summary.csv (20 replications, see wfm simulate) and report.html (see wfm report)
+    to --out-dir and prints a summary per channel, the agents' week and the simulated service.
 
     \b
     Example:
@@ -766,6 +805,7 @@ def run(config_path: Path, out_dir: Path, week: dt.date | None, time_limit: floa
     _print_summary(result.summary, result.schedule,
                    f"Week of {result.week:%a %d %b %Y} — {config.site.name}")
     _print_experience(result.planned.experience)
+    _print_simulated(result.simulation.daily)
     out.print(f"wrote {len(result.files)} files to {out_dir}/")
 
 

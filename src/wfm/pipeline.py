@@ -1,4 +1,4 @@
-"""The weekly run: history -> forecast -> requirements -> schedule -> coverage -> files.
+"""The weekly run: history -> forecast -> requirements -> schedule -> simulation -> report.
 
 Each step is a library function; ``run`` only composes them, so a notebook can call any one.
 """
@@ -22,9 +22,11 @@ from wfm.io.history import DataReport, read_history
 from wfm.io.outputs import write_outputs
 from wfm.io.roster import Agent, load_agents
 from wfm.io.stages import read_agent_intervals, read_coverage
+from wfm.report import write_report
 from wfm.schedule import Schedule, SolveLimits, build_problem, solve
 from wfm.schedule.check import check_schedule
 from wfm.schedule.solve import Progress
+from wfm.simulate import SimulationResult, simulate
 from wfm.staffing import requirements as compute_requirements
 from wfm.timegrid import Grid
 
@@ -41,6 +43,7 @@ class RunResult:
     forecast: ForecastResult
     requirements: pd.DataFrame
     planned: PlannedWeek
+    simulation: SimulationResult
     files: tuple[Path, ...]
 
     @property
@@ -57,6 +60,10 @@ class RunResult:
     def summary(self) -> pd.DataFrame:
         """The per-channel summary."""
         return self.planned.summary
+
+
+RUN_REPLICATIONS = 20
+"""Simulation replications of the weekly run (the example week takes about half a second)."""
 
 
 def default_week(history_end: pd.Timestamp, grid: Grid) -> dt.date:
@@ -81,7 +88,8 @@ def run(
     step: Step | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Forecast, staff and schedule one week, and write the output files to ``out_dir``."""
+    """Forecast, staff, schedule and simulate one week, and write the output files and
+    ``report.html`` to ``out_dir``."""
     step = step or (lambda _name: None)
     grid = Grid.from_config(config)
     if config.history is None:
@@ -104,9 +112,15 @@ def run(
     step("schedule")
     planned = schedule_requirements(req, agents, config, grid, start=week, days=7,
                                     time_limit=time_limit, progress=progress)
+    step("simulate")
+    sim = simulate(planned.schedule.agent_intervals, fc.frame, config, grid,
+                   replications=RUN_REPLICATIONS, seed=config.solver.seed)
     step("write outputs")
-    files = write_outputs({**fc.frames(), "requirements": req, **planned.frames()}, out_dir)
-    return RunResult(week, report, fc, req, planned, tuple(files))
+    files = write_outputs({**fc.frames(), "requirements": req, **planned.frames(),
+                           "simulation": sim.intervals, "simulation_summary": sim.daily}, out_dir)
+    step("report")
+    files.append(write_report(Path(out_dir), config, grid))
+    return RunResult(week, report, fc, req, planned, sim, tuple(files))
 
 
 @dataclass(frozen=True)
