@@ -264,3 +264,22 @@ def test_bad_input_is_a_data_error(change: str, message: str) -> None:
         replications = 0
     with pytest.raises(DataError, match=message):
         simulate(agents, fc, _config(voice=_voice()), GRID, replications=replications)
+
+
+def test_week_summary_weights_known_service_levels_by_offered() -> None:
+    from wfm.simulate import week_summary
+
+    daily = pd.DataFrame({
+        "date": ["2026-06-01", "2026-06-02", "2026-06-03"], "channel": "email",
+        "offered": [100.0, 300.0, 50.0], "answered": [100.0, 300.0, 0.0],
+        "abandoned": [0.0, 0.0, 0.0], "service_level": [0.5, 0.9, float("nan")],
+        "service_level_lo95": 0.0, "service_level_hi95": 1.0,
+        "asa_seconds": [10.0, 30.0, float("nan")], "occupancy": [0.5, 0.7, 0.0],
+        "p_miss_target": [1.0, 0.0, float("nan")]})
+
+    (row,) = week_summary(daily).to_dict("records")
+
+    assert row["offered"] == 450
+    assert row["service_level"] == pytest.approx((0.5 * 100 + 0.9 * 300) / 400)  # day 3 unknown
+    assert row["asa_seconds"] == pytest.approx((10 * 100 + 30 * 300) / 400)
+    assert row["risky_days"] == 1

@@ -601,7 +601,7 @@ def simulate(config_path: Path, out_dir: Path, replications: int, seed: int,
     """
     from wfm.io.outputs import write_outputs
     from wfm.io.stages import read_agent_intervals, read_forecast
-    from wfm.simulate import HandleDistribution
+    from wfm.simulate import HandleDistribution, week_summary
     from wfm.simulate import simulate as run_simulation
 
     config = load_config(config_path)
@@ -617,18 +617,16 @@ def simulate(config_path: Path, out_dir: Path, replications: int, seed: int,
     for col in ("channel", "offered", "answered", "aband. %", "SL", "ASA s", "occ.",
                 "risky days"):
         table.add_column(col, justify="left" if col == "channel" else "right")
-    for channel, g in result.daily.groupby(F.CHANNEL, sort=False):
-        offered, answered = g["offered"].sum(), g["answered"].sum()
-        risk = g["p_miss_target"].dropna()
+    days = result.daily.groupby(F.CHANNEL, sort=False).size()
+    for rec in week_summary(result.daily).to_dict("records"):
+        offered = rec["offered"]
         table.add_row(
-            str(channel), f"{offered:,.0f}", f"{answered:,.0f}",
-            _number(100 * g["abandoned"].sum() / offered if offered else None, ".1f"),
-            _number((g[F.SERVICE_LEVEL] * g["offered"]).sum() / offered if offered else None,
-                    ".1%"),
-            _number((g[F.ASA_SECONDS] * g["answered"]).sum() / answered if answered else None,
-                    ",.0f"),
-            _number(g[F.OCCUPANCY].mean(), ".0%"),
-            f"{int((risk >= 0.5).sum())} of {len(risk)}" if len(risk) else "–")
+            str(rec[F.CHANNEL]), f"{offered:,.0f}", f"{rec['answered']:,.0f}",
+            _number(100 * rec["abandoned"] / offered if offered else None, ".1f"),
+            _number(rec[F.SERVICE_LEVEL], ".1%"), _number(rec[F.ASA_SECONDS], ",.0f"),
+            _number(rec[F.OCCUPANCY], ".0%"),
+            "–" if pd.isna(rec["risky_days"]) else
+            f"{rec['risky_days']:.0f} of {days[rec[F.CHANNEL]]}")
     out.print(table)
     out.print("SL = service level of the week (95 % intervals per interval and day in the "
               "files); risky days = days with a 50 % or higher chance of missing the target")
@@ -755,13 +753,11 @@ def _print_evaluation(found: Any, folder: Path) -> None:
 
 def _print_simulated(daily: pd.DataFrame) -> None:
     """One line: each channel's simulated week service level and abandonment."""
-    parts = []
-    for channel, g in daily.groupby(F.CHANNEL, sort=False):
-        offered = g["offered"].sum()
-        if not offered:
-            continue
-        sl = (g[F.SERVICE_LEVEL] * g["offered"]).sum() / offered
-        parts.append(f"{channel} SL {sl:.1%}, abandoned {g['abandoned'].sum() / offered:.1%}")
+    from wfm.simulate import week_summary
+
+    parts = [f"{rec[F.CHANNEL]} SL {_number(rec[F.SERVICE_LEVEL], '.1%')}, abandoned "
+             f"{rec['abandoned'] / rec['offered']:.1%}"
+             for rec in week_summary(daily).to_dict("records") if rec["offered"]]
     out.print("simulated: " + "; ".join(parts))
 
 

@@ -660,3 +660,27 @@ def _summarise(model: _Model, index: pd.DatetimeIndex, grid: Grid, config: Confi
     tail = _long(days, F.DATE, model.channels, {"in_queue_at_end": queued})
     return (intervals.loc[:, list(SIMULATION_COLUMNS)], daily.loc[:, list(SUMMARY_COLUMNS)],
             tail)
+
+
+def week_summary(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per channel over all days of ``daily`` (:data:`SUMMARY_COLUMNS`): offered, answered and
+    abandoned contacts, the service level weighted by the offered contacts of the days that have
+    one, ASA weighted by answered contacts, mean occupancy, and ``risky_days``: days with a
+    ``p_miss_target`` of 0.5 or more (NaN for channels without a service-level target)."""
+    rows = []
+    for channel, g in daily.groupby(F.CHANNEL, sort=False):
+        known = g[F.SERVICE_LEVEL].notna()
+        sl_offered = float(g.loc[known, "offered"].sum())
+        answered = float(g["answered"].sum())
+        risk = g["p_miss_target"].dropna()
+        rows.append({
+            F.CHANNEL: channel, "offered": float(g["offered"].sum()), "answered": answered,
+            "abandoned": float(g["abandoned"].sum()),
+            F.SERVICE_LEVEL: float((g.loc[known, F.SERVICE_LEVEL] * g.loc[known, "offered"]).sum())
+            / sl_offered if sl_offered else np.nan,
+            F.ASA_SECONDS: float((g[F.ASA_SECONDS].fillna(0) * g["answered"]).sum()) / answered
+            if answered else np.nan,
+            F.OCCUPANCY: float(g[F.OCCUPANCY].mean()),
+            "risky_days": float((risk >= 0.5).sum()) if len(risk) else np.nan,
+        })
+    return pd.DataFrame(rows)

@@ -42,7 +42,7 @@ from wfm.hours import WEEKDAYS, parse_hours
 from wfm.io.roster import Agent
 from wfm.pipeline import schedule_requirements
 from wfm.shrinkage import parse_shrinkage
-from wfm.simulate import simulate
+from wfm.simulate import simulate, week_summary
 from wfm.staffing import requirements
 from wfm.timegrid import Grid
 
@@ -411,21 +411,18 @@ def _figures(name: str, config: Config, req: pd.DataFrame, span: pd.DatetimeInde
     required = in_span.groupby(F.CHANNEL)[F.AGENTS_WITH_SHRINKAGE].sum() * hours_per_interval
     scheduled = intervals[F.ACTIVITY].value_counts() * hours_per_interval
     paid_hours = float(pd.to_numeric(shifts["paid_minutes"]).sum()) / 60
-    week = daily.assign(
-        _met=daily[F.SERVICE_LEVEL].fillna(0) * daily["offered"],
-        _wait=daily[F.ASA_SECONDS].fillna(0) * daily["answered"],
-    ).groupby(F.CHANNEL)[["offered", "answered", "abandoned", "_met", "_wait"]].sum()
+    week = week_summary(daily).set_index(F.CHANNEL)
     rows: list[dict[str, Any]] = []
     for channel in config.channels:
-        got = week.reindex([channel]).fillna(0.0).iloc[0]
-        offered, answered = float(got["offered"]), float(got["answered"])
+        got = week.reindex([channel]).iloc[0]
+        offered = float(got["offered"]) if pd.notna(got["offered"]) else 0.0
         rows.append({
             "scenario": name,
             "channel": channel,
             "required_fte": float(required.get(channel, 0.0)) / FTE_HOURS,
             "scheduled_fte": float(scheduled.get(channel, 0.0)) / FTE_HOURS,
-            "service_level": float(got["_met"]) / offered if offered else np.nan,
-            "asa_seconds": float(got["_wait"]) / answered if answered else np.nan,
+            "service_level": float(got[F.SERVICE_LEVEL]),
+            "asa_seconds": float(got[F.ASA_SECONDS]),
             "abandon_rate": float(got["abandoned"]) / offered if offered else np.nan,
             "paid_hours": paid_hours,
         })
