@@ -39,13 +39,14 @@ def read_requirements(path: str | Path, config: Config, grid: Grid | None = None
     return df
 
 
-def _read_stage(path: Path, config: Config, grid: Grid, columns: tuple[str, ...],
-                numeric: list[str], nullable: tuple[str, ...] = (),
-                optional: tuple[str, ...] = ()) -> pd.DataFrame:
+def _read_raw(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = (),
+              na_values: list[str] | None = None) -> pd.DataFrame:
+    """A stage file as text cells; a missing file, unreadable CSV or missing column is a
+    DataError naming the file, and absent ``optional`` columns are added empty."""
     if not path.exists():
         raise DataError(path, "file not found")
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=na_values)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
     for col in optional:
@@ -54,6 +55,13 @@ def _read_stage(path: Path, config: Config, grid: Grid, columns: tuple[str, ...]
     missing = [c for c in columns if c not in raw.columns]
     if missing:
         raise DataError(path, f"missing column(s) {', '.join(missing)}")
+    return raw
+
+
+def _read_stage(path: Path, config: Config, grid: Grid, columns: tuple[str, ...],
+                numeric: list[str], nullable: tuple[str, ...] = (),
+                optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    raw = _read_raw(path, columns, optional, na_values=[""])
     if raw.empty:
         raise DataError(path, "no rows")
     rows = np.arange(len(raw)) + 2
@@ -95,15 +103,7 @@ def read_agent_intervals(path: str | Path, grid: Grid) -> pd.DataFrame:
     """Read an agent_intervals.csv (``agent_id, interval_start, activity``), e.g. after hand
     edits; the rules it must keep are checked by :func:`wfm.schedule.check.check_schedule`."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(path, "file not found")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
-    missing = [c for c in F.AGENT_INTERVAL_COLUMNS if c not in raw.columns]
-    if missing:
-        raise DataError(path, f"missing column(s) {', '.join(missing)}")
+    raw = _read_raw(path, F.AGENT_INTERVAL_COLUMNS)
     ts = pd.to_datetime(raw[F.INTERVAL_START], utc=True, errors="coerce", format="ISO8601")
     has_offset = raw[F.INTERVAL_START].str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True)
     bad = ts.isna() | ~has_offset
@@ -121,15 +121,7 @@ def read_agent_intervals(path: str | Path, grid: Grid) -> pd.DataFrame:
 def read_shifts(path: str | Path) -> pd.DataFrame:
     """Read a schedule.csv written by ``wfm schedule`` (one row per agent and shift)."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(path, "file not found")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from None
-    missing = [c for c in F.SCHEDULE_COLUMNS if c not in raw.columns]
-    if missing:
-        raise DataError(path, f"missing column(s) {', '.join(missing)}")
+    raw = _read_raw(path, F.SCHEDULE_COLUMNS)
     paid = pd.to_numeric(raw["paid_minutes"], errors="coerce")
     bad = paid.isna() | (paid < 0)
     if bad.any():
