@@ -30,8 +30,14 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/wfm run --config $(CONFIG) --out-dir $(OUT)
 
-## make test: the whole test suite (CI calls exactly this)
+## make test: the whole test suite (CI calls exactly this). The report's browser test needs
+## Debian's chromium; it is installed when missing and apt can, else that test skips and says why.
 test: $(VENV)/.installed-test
+	@command -v chromium >/dev/null 2>&1 || { \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
+	  && echo "installed chromium for the report's browser test" \
+	  || echo "chromium could not be installed: the report's browser test will skip"; }
 	$(BIN)/python -m pytest -q
 
 ## make lint: ruff and mypy

@@ -3,6 +3,9 @@ a 60-minute grid, open 08:00-10:00, two agents."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -234,3 +237,39 @@ def test_example_outputs(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert elapsed < 30
     assert "gantt" in _charts(path.read_text(encoding="utf-8"))
+
+
+
+# --- in a real browser ---------------------------------------------------------------------------
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("chromium is not installed (make test installs Debian's chromium when apt "
+                    "can; here it could not)")
+    return found
+
+
+def test_report_renders_its_charts_in_headless_chromium(out_dir: Path, config: Config,
+                                                        tmp_path: Path) -> None:
+    import matplotlib.image
+
+    browser = _chromium()
+    page = write_report(out_dir, config)
+    shot = tmp_path / "report.png"
+    common = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+              "--enable-logging=stderr", "--v=0", "--window-size=1400,2400"]
+    run = subprocess.run([*common, f"--screenshot={shot}", page.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=False)
+    dom = subprocess.run([*common, "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=False)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "CONSOLE" not in run.stderr + dom.stderr  # no console messages, errors or otherwise
+    charts = re.findall(r'<div class="chart" data-chart="([^"]+)">\s*<svg', dom.stdout)
+    assert len(charts) == dom.stdout.count("<svg")
+    assert {"gantt"} <= set(charts)
+    assert len(charts) >= 5
+    pixels = matplotlib.image.imread(shot)
+    assert pixels.shape[:2] == (2400, 1400)
+    assert float(pixels[..., :3].std()) > 0.05  # not a blank page: charts and text drawn

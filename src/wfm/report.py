@@ -34,6 +34,7 @@ from wfm.config import Config
 from wfm.errors import DataError
 from wfm.evaluate import coverage_summary
 from wfm.io.export import atomic_path
+from wfm.simulate import week_summary
 from wfm.timegrid import Grid
 
 REPORT_NAME = "report.html"
@@ -187,11 +188,16 @@ def channel_kpis(forecast: pd.DataFrame, coverage: pd.DataFrame,
                  simulation: pd.DataFrame | None, sim_days: pd.DataFrame | None,
                  interval_minutes: int) -> pd.DataFrame:
     """Per channel: the week's forecast volume, required and scheduled agent-hours, short %,
-    and when simulated the service level (offered-weighted), abandon rate and days at risk
+    and when simulated the service level (offered-weighted, from the daily summary when there
+    is one, as :func:`wfm.simulate.week_summary`), abandon rate and days at risk
     (``p_miss_target`` ≥ :data:`P_MISS_RISK` in ``simulation_summary.csv``)."""
     out = coverage_summary(coverage, interval_minutes).set_index(F.CHANNEL)
     out["volume"] = forecast.groupby(F.CHANNEL)[F.VOLUME].sum()
-    if simulation is not None:
+    if sim_days is not None:  # the week's figures as wfm simulate and wfm run print them
+        week = week_summary(sim_days).set_index(F.CHANNEL)
+        out["service_level"] = week[F.SERVICE_LEVEL]
+        out["abandon_rate"] = week["abandoned"] / week["offered"].replace(0, np.nan)
+    elif simulation is not None:
         sim = simulation.assign(
             weighted=simulation["service_level"] * simulation["offered"],
             sl_offered=simulation["offered"].where(simulation["service_level"].notna(), 0.0))
