@@ -130,7 +130,7 @@ def test_page_parses_and_has_one_svg_per_chart(out_dir: Path, config: Config) ->
     tags = _parse(text).tags
     charts = _charts(text)
     expected = {f"{kind}-{c}" for kind in ("forecast", "coverage", "service-level")
-                for c in CHANNELS} | {"gantt"}
+                for c in CHANNELS} | {"gantt", "whatif"}
     assert set(charts) == expected
     assert sum(tag == "svg" for tag, _ in tags) == len(expected)
     assert sum(tag == "figure" for tag, _ in tags) == len(expected)

@@ -134,7 +134,8 @@ def build_report(out_dir: Path, config: Config, grid: Grid | None = None) -> str
     if whatif is None:
         notes.append("No whatif.csv: run wfm whatif for scenario comparisons.")
     else:
-        body.append(_section("What-if scenarios", [_table(whatif)]))
+        body.append(_section("What-if scenarios", [_whatif_chart(whatif, colours),
+                                                   _table(whatif)]))
     generated = dt.datetime.now(zoneinfo.ZoneInfo(tz))
     return _page(config.site.name, week, generated, notes, body)
 
@@ -286,6 +287,34 @@ def _forecast_chart(channel: str, df: pd.DataFrame, week: _Week, colour: str) ->
                   f"{channel}: forecast volume per interval with 80 % and 95 % intervals", fig)
 
 
+def _whatif_chart(whatif: pd.DataFrame, colours: dict[str, str]) -> str:
+    """Per scenario: the change in required FTE and in simulated service level, per channel."""
+    scenarios = list(dict.fromkeys(whatif["scenario"]))
+    channels = list(dict.fromkeys(whatif[F.CHANNEL]))
+    fig = _figure(height=1.0 + 0.35 * len(scenarios) * max(1, len(channels)) / 2)
+    panels = fig.subplots(1, 2, sharey=True)
+    width = 0.8 / max(1, len(channels))
+    for j, channel in enumerate(channels):
+        rows = whatif[whatif[F.CHANNEL] == channel].set_index("scenario").reindex(scenarios)
+        y = [i + j * width for i in range(len(scenarios))]
+        colour = colours.get(channel, "grey")
+        panels[0].barh(y, rows["delta_required_fte"].fillna(0), height=width, color=colour,
+                       label=channel)
+        panels[1].barh(y, 100 * rows["delta_service_level"].fillna(0), height=width,
+                       color=colour)
+    centre = [i + (len(channels) - 1) * width / 2 for i in range(len(scenarios))]
+    panels[0].set_yticks(centre, scenarios)
+    panels[0].invert_yaxis()
+    panels[0].set_xlabel("Δ required FTE")
+    panels[1].set_xlabel("Δ simulated service level (points)")
+    for ax in panels:
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.grid(True, axis="x", alpha=0.3)
+    panels[0].legend(loc="lower right", fontsize=8)
+    return _chart("whatif", "What-if scenarios against the base: change in required FTE (40 h) "
+                  "and in simulated service level, per channel", fig)
+
+
 def _coverage_chart(channel: str, df: pd.DataFrame, week: _Week, colour: str) -> str:
     df = df.sort_values(F.INTERVAL_START)
     x = week.hours(df[F.INTERVAL_START])
@@ -395,6 +424,7 @@ dl{display:grid;grid-template-columns:auto auto;gap:.15rem 1rem;margin:0}
 dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1rem 0}figcaption{color:#555;font-size:.9rem}
 .chart svg{max-width:100%;height:auto}
+.table{overflow-x:auto}
 table{border-collapse:collapse;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.2rem .5rem}td.n{text-align:right;
 font-variant-numeric:tabular-nums}th{background:#f0f0f0}
@@ -432,7 +462,8 @@ def _table(df: pd.DataFrame) -> str:
             else:
                 cells.append(f"<td>{_e(str(value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (f'<div class="table"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _e(text: object) -> str:
