@@ -443,6 +443,38 @@ def test_whatif_writes_a_row_per_scenario_and_channel(small_site: Path, publishe
     assert (up["delta_required_fte"] >= 0).all()
 
 
+def test_whatif_runs_the_configs_scenarios_without_vary(small_site: Path, published: Path,
+                                                        forecast_run: tuple[Result, Path],
+                                                        tmp_path: Path) -> None:
+    (published / "forecast.csv").write_bytes(forecast_run[1].read_bytes())
+    data = yaml.safe_load(small_site.read_text(encoding="utf-8"))
+    data["scenarios"] = {"aht": "+15s"}
+    data["roster"] = str(small_site.parent / data["roster"])
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    result = invoke("whatif", "--config", site, "--out-dir", published, "--replications", "2")
+
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(published / "whatif.csv")
+    assert list(table["scenario"].unique()) == ["base", "aht +15s"]
+
+
+def test_whatif_without_scenarios_is_a_usage_error(small_site: Path, published: Path,
+                                                   tmp_path: Path) -> None:
+    data = yaml.safe_load(small_site.read_text(encoding="utf-8"))
+    data.pop("scenarios", None)
+    data["roster"] = str(small_site.parent / data["roster"])
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    result = invoke("whatif", "--config", site, "--out-dir", published)
+
+    assert result.exit_code == 1
+    assert "scenarios" in result.output
+    assert_no_traceback(result)
+
+
 def test_whatif_names_a_bad_knob(small_site: Path, published: Path) -> None:
     result = invoke("whatif", "--config", small_site, "--out-dir", published,
                     "--vary", "volme=+10%")

@@ -638,10 +638,11 @@ def simulate(config_path: Path, out_dir: Path, replications: int, seed: int,
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder holding forecast.csv, agent_intervals.csv and schedule.csv (as wfm "
               "run writes them); whatif.csv is written there.")
-@click.option("--vary", "varies", multiple=True, required=True, metavar="KNOB=V1,V2,…",
+@click.option("--vary", "varies", multiple=True, metavar="KNOB=V1,V2,…",
               help="A knob and its values, one scenario per value (repeatable): "
               "volume=-10%,+10%  aht=+15s or aht=+5%  service_level=0.8,0.9  "
-              "shrinkage=0.3,0.35  headcount=-5  hours.chat=08:00-24:00  deflection=0.3.")
+              "shrinkage=0.3,0.35  headcount=-5  hours.chat=08:00-24:00  deflection=0.3 "
+              "[default: the config's 'scenarios' block].")
 @click.option("--replications", default=10, show_default=True, type=click.IntRange(1, 1000),
               help="Simulation replications per scenario.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
@@ -654,7 +655,8 @@ def whatif(config_path: Path, out_dir: Path, varies: tuple[str, ...], replicatio
     """Compare scenarios against the published week: required and scheduled FTE, simulated
     service.
 
-    Each --vary value is one scenario, changed one knob at a time from the base. Volume, AHT,
+    Each --vary value (or each value of the config's 'scenarios:' block, e.g. {volume: [-10%,
+    +10%], headcount: -5}) is one scenario, changed one knob at a time from the base. Volume, AHT,
     deflection, service-level, shrinkage and opening-hours scenarios recompute the requirements
     and simulate the current schedule under them (seconds); headcount scenarios re-schedule the
     changed roster first (the time limit each). Per scenario and channel the table gives the
@@ -673,6 +675,10 @@ def whatif(config_path: Path, out_dir: Path, varies: tuple[str, ...], replicatio
 
     config = load_config(config_path)
     grid = Grid.from_config(config)
+    varies = varies or tuple(f"{knob}={','.join(values)}"
+                             for knob, values in config.scenarios.items())
+    if not varies:
+        raise click.UsageError("give --vary KNOB=V1,V2 or a 'scenarios:' block in the config")
     try:
         plan = scenarios(list(varies))
     except ValueError as exc:

@@ -493,6 +493,7 @@ class Config(_Model):
     rule_sets: dict[str, RuleSet] = {}
     contracts: dict[str, Contract] = {}
     objective: ObjectiveWeights = ObjectiveWeights()
+    scenarios: dict[str, tuple[str, ...]] = {}
     forecast: ForecastSettings = ForecastSettings()
     solver: SolverSettings = SolverSettings()
     acd: Acd = Acd()
@@ -512,6 +513,16 @@ class Config(_Model):
                     raise _KeyedError(f"channels.{k}.name",
                                       "unknown key 'name' (a channel is named by its key)")
             return {k: ({**c, "name": k} if isinstance(c, dict) else c) for k, c in v.items()}
+        return v
+
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _values(cls, v: Any) -> Any:
+        """``volume: [-10%, +10%]`` or ``aht: +15s``: a knob and one value or a list of them,
+        each value written as the command line's ``--vary`` takes it."""
+        if isinstance(v, dict):
+            return {k: (tuple(str(x) for x in vals) if isinstance(vals, list) else (str(vals),))
+                    for k, vals in v.items()}
         return v
 
     @field_validator("history", "roster", "time_off", mode="after")
