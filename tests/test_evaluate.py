@@ -55,3 +55,31 @@ def test_shifts_are_rebuilt_from_runs_of_intervals() -> None:
     assert shifts["shift_start"].tolist() == [index[0], index[6]]
     assert shifts["shift_end"].tolist() == [index[4], index[7] + pd.Timedelta(hours=1)]
     assert shifts["paid_minutes"].tolist() == [180, 120]  # the lunch is unpaid, the break paid
+
+
+def test_forecast_accuracy_is_wape_and_bias_per_day() -> None:
+    from wfm.evaluate import forecast_accuracy
+
+    index = pd.date_range("2026-06-01 09:00", periods=3, freq="h", tz=TZ)
+    fc = pd.DataFrame({F.INTERVAL_START: index, F.CHANNEL: "voice", F.VOLUME: [10.0, 20.0, 30.0]})
+    history = pd.DataFrame({F.INTERVAL_START: index, F.CHANNEL: "voice",
+                            F.OFFERED: [12, 18, 20]})
+
+    (row,) = forecast_accuracy(fc, history, TZ).to_dict("records")
+
+    assert (row["actual"], row["forecast"]) == (50, 60)
+    assert row["wape"] == pytest.approx((2 + 2 + 10) / 50)
+    assert row["bias"] == pytest.approx(10 / 50)
+
+
+def test_week_accuracy_weights_days_by_their_contacts() -> None:
+    from wfm.evaluate import accuracy_summary
+
+    days = pd.DataFrame({F.DATE: ["2026-06-01", "2026-06-02", "2026-06-03"], F.CHANNEL: "voice",
+                         "actual": [100.0, 300.0, 0.0], "forecast": [110.0, 240.0, 5.0],
+                         "wape": [0.2, 0.1, float("nan")], "bias": [0.1, -0.2, float("nan")]})
+
+    (row,) = accuracy_summary(days).to_dict("records")
+
+    assert row["wape"] == pytest.approx((20 + 30) / 400)  # the empty day carries no weight
+    assert row["bias"] == pytest.approx((350 - 400) / 400)

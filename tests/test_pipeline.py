@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -35,6 +36,7 @@ OUTPUTS = {
     "coverage.csv": F.COVERAGE_COLUMNS,
     "simulation.csv": F.SIMULATION_COLUMNS,
     "simulation_summary.csv": F.SIMULATION_SUMMARY_COLUMNS,
+    "forecast_accuracy.csv": F.ACCURACY_COLUMNS,
 }
 TIME_COLUMNS = {
     "forecast.csv": (F.INTERVAL_START,),
@@ -352,3 +354,13 @@ def test_coverage_required_matches_the_week_of_requirements(done: Run) -> None:
 
     assert len(cov) == 3 * (7 * 96 - 4)  # three channels, the DST week
     assert (required.astype(float) == req.reindex(required.index).astype(float)).all()
+
+
+def test_last_weeks_forecast_is_scored_per_channel_and_day(done: Run) -> None:
+    acc = done.result.accuracy
+
+    assert set(acc[F.CHANNEL]) == set(done.config.channels)
+    assert sorted(set(acc[F.DATE])) == [WEEK - dt.timedelta(days=7 - i) for i in range(7)]
+    scored = acc[acc["actual"] > 0]
+    assert ((scored["wape"] >= 0) & (scored["wape"] < 1)).all()  # a sane forecast of real days
+    assert np.allclose(scored["bias"], (scored["forecast"] - scored["actual"]) / scored["actual"])

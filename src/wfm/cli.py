@@ -718,8 +718,9 @@ def report(config_path: Path, out_dir: Path) -> None:
     KPI cards per channel (volume, required vs scheduled hours, short %, simulated service level,
     abandonment, days at risk of missing the target); per channel the forecast with its 80/95 %
     bands, required vs scheduled agents and the simulated service level against the target; a
-    Gantt chart of the agents' shifts, breaks and lunches; the what-if table when whatif.csv is
-    there. Charts are inline SVG; no scripts, fonts or links are loaded.
+    Gantt chart of the agents' shifts, breaks and lunches; last week's forecast against its actuals
+    when forecast_accuracy.csv (from wfm run) is there; the what-if chart and table when
+    whatif.csv is there. Charts are inline SVG; no scripts, fonts or links are loaded.
 
     \b
     Example:
@@ -767,6 +768,16 @@ def _print_simulated(daily: pd.DataFrame) -> None:
     out.print("simulated: " + "; ".join(parts))
 
 
+def _print_accuracy(accuracy: pd.DataFrame) -> None:
+    """One line: last week's forecast WAPE and bias per channel (forecast_accuracy.csv)."""
+    from wfm.evaluate import accuracy_summary
+
+    parts = [f"{r.channel} WAPE {r.wape:.1%}, bias {r.bias:+.1%}"
+             for r in accuracy_summary(accuracy).itertuples()]
+    if parts:
+        out.print("last week's forecast: " + "; ".join(parts))
+
+
 def _print_experience(per_agent: pd.DataFrame) -> None:
     from wfm.evaluate import experience_summary
 
@@ -790,8 +801,10 @@ def run(config_path: Path, out_dir: Path, week: dt.date | None, time_limit: floa
 
     Writes forecast.csv (with forecast_daily.csv and forecast_weekly.csv), requirements.csv,
     schedule.csv, agent_intervals.csv, segments.csv, coverage.csv, simulation.csv and
-    simulation_summary.csv (20 replications, see wfm simulate) and report.html (see wfm report)
-    to --out-dir and prints a summary per channel, the agents' week and the simulated service.
+    simulation_summary.csv (20 replications, see wfm simulate), forecast_accuracy.csv (the
+    history's last 7 days forecast from the history before them, WAPE and bias per channel and
+    day) and report.html (see wfm report) to --out-dir, and prints a summary per channel, the
+    agents' week, the simulated service and last week's forecast accuracy.
 
     \b
     Example:
@@ -808,6 +821,7 @@ def run(config_path: Path, out_dir: Path, week: dt.date | None, time_limit: floa
                    f"Week of {result.week:%a %d %b %Y} — {config.site.name}")
     _print_experience(result.planned.experience)
     _print_simulated(result.simulation.daily)
+    _print_accuracy(result.accuracy)
     out.print(f"wrote {len(result.files)} files to {out_dir}/")
 
 

@@ -135,3 +135,40 @@ def shifts_from_intervals(agent_intervals: pd.DataFrame, interval_minutes: int,
         "breaks": "",
     })
     return out[list(F.SCHEDULE_COLUMNS)].reset_index(drop=True)
+
+
+ACCURACY_COLUMNS = F.ACCURACY_COLUMNS
+"""Columns of :func:`forecast_accuracy` (forecast_accuracy.csv)."""
+
+
+def forecast_accuracy(forecast: pd.DataFrame, history: pd.DataFrame,
+                      timezone: str) -> pd.DataFrame:
+    """Per local day and channel: contacts offered and forecast, WAPE and bias.
+
+    ``WAPE = Σ|forecast − actual| / Σ actual`` over the day's intervals (NaN without contacts);
+    ``bias = (Σ forecast − Σ actual) / Σ actual``. Only intervals present in both are scored.
+    """
+    both = forecast[[F.INTERVAL_START, F.CHANNEL, F.VOLUME]].merge(
+        history[[F.INTERVAL_START, F.CHANNEL, F.OFFERED]], on=[F.INTERVAL_START, F.CHANNEL])
+    both[F.DATE] = pd.DatetimeIndex(both[F.INTERVAL_START]).tz_convert(timezone).date
+    both["_abs"] = (both[F.VOLUME] - both[F.OFFERED]).abs()
+    g = both.groupby([F.DATE, F.CHANNEL], sort=True)
+    out = pd.DataFrame({"actual": g[F.OFFERED].sum(), "forecast": g[F.VOLUME].sum(),
+                        "_abs": g["_abs"].sum()}).reset_index()
+    actual = out["actual"].where(out["actual"] > 0)
+    out["wape"] = out["_abs"] / actual
+    out["bias"] = (out["forecast"] - out["actual"]) / actual
+    return out[list(ACCURACY_COLUMNS)]
+
+
+def accuracy_summary(accuracy: pd.DataFrame) -> pd.DataFrame:
+    """Per channel over all days of :func:`forecast_accuracy`: contacts offered and forecast,
+    the week's WAPE (the days' WAPE weighted by their contacts) and bias. Channels without
+    contacts are left out."""
+    scored = accuracy[accuracy["actual"] > 0]
+    g = scored.assign(_abs=scored["wape"] * scored["actual"]).groupby(F.CHANNEL, sort=False)
+    out = pd.DataFrame({"actual": g["actual"].sum(), "forecast": g["forecast"].sum(),
+                        "_abs": g["_abs"].sum()}).reset_index()
+    out["wape"] = out["_abs"] / out["actual"]
+    out["bias"] = (out["forecast"] - out["actual"]) / out["actual"]
+    return out[[F.CHANNEL, "actual", "forecast", "wape", "bias"]]

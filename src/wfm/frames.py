@@ -97,6 +97,7 @@ SIMULATION_COLUMNS = (INTERVAL_START, CHANNEL, "offered", "answered", "abandoned
                       SERVICE_LEVEL, "service_level_lo95", "service_level_hi95", ASA_SECONDS,
                       OCCUPANCY, "p_miss_target")
 SIMULATION_SUMMARY_COLUMNS = (DATE, *SIMULATION_COLUMNS[1:])
+ACCURACY_COLUMNS = (DATE, CHANNEL, "actual", "forecast", "wape", "bias")
 WHATIF_COLUMNS = ("scenario", CHANNEL, "required_fte", "scheduled_fte", SERVICE_LEVEL,
                   ASA_SECONDS, ABANDON_RATE, "paid_hours", "delta_required_fte",
                   "delta_service_level")

@@ -15,8 +15,15 @@ import pandas as pd
 
 from wfm import frames as F
 from wfm.config import Config
-from wfm.errors import ConfigError, DataError
-from wfm.evaluate import agent_experience, coverage, coverage_summary, shifts_from_intervals
+from wfm.errors import ConfigError, DataError, WfmError
+from wfm.evaluate import (
+    ACCURACY_COLUMNS,
+    agent_experience,
+    coverage,
+    coverage_summary,
+    forecast_accuracy,
+    shifts_from_intervals,
+)
 from wfm.forecast import ForecastResult, forecast
 from wfm.io.history import DataReport, read_history
 from wfm.io.outputs import write_outputs
@@ -44,6 +51,8 @@ class RunResult:
     requirements: pd.DataFrame
     planned: PlannedWeek
     simulation: SimulationResult
+    accuracy: pd.DataFrame
+    """Last week's forecast against its actuals (:func:`last_week_accuracy`)."""
     files: tuple[Path, ...]
 
     @property
@@ -64,6 +73,24 @@ class RunResult:
 
 RUN_REPLICATIONS = 20
 """Simulation replications of the weekly run (the example week takes about half a second)."""
+
+
+def last_week_accuracy(history: pd.DataFrame, config: Config, grid: Grid,
+                       selected: dict[str, str]) -> pd.DataFrame:
+    """The last 7 days of the history forecast from the history before them, with each
+    channel's selected model (chosen among those only), scored per day against the actuals
+    (:func:`wfm.evaluate.forecast_accuracy`). Empty when the history is too short."""
+    last = grid.local_day(pd.DatetimeIndex([history[F.INTERVAL_START].max()]))[0]
+    first = last - dt.timedelta(days=6)
+    train = history[history[F.INTERVAL_START] < grid.midnight(first)]
+    models = tuple(dict.fromkeys(selected.values()))
+    settings = config.forecast.model_copy(update={"models": models or "auto"})
+    try:
+        past = forecast(train, config.model_copy(update={"forecast": settings}), grid,
+                        start=first, days=7)
+    except WfmError:  # too little history before the week to forecast it
+        return pd.DataFrame(columns=list(ACCURACY_COLUMNS))
+    return forecast_accuracy(past.frame, history, config.site.timezone)
 
 
 def default_week(history_end: pd.Timestamp, grid: Grid) -> dt.date:
@@ -107,6 +134,8 @@ def run(
 
     step("forecast")
     fc = forecast(history, config, grid, start=start, days=days)
+    step("last week's forecast accuracy")
+    accuracy = last_week_accuracy(history, config, grid, fc.selected)
     step("requirements")
     req = compute_requirements(fc.frame, config, grid)
     step("schedule")
@@ -117,10 +146,11 @@ def run(
                    replications=RUN_REPLICATIONS, seed=config.solver.seed)
     step("write outputs")
     files = write_outputs({**fc.frames(), "requirements": req, **planned.frames(),
-                           "simulation": sim.intervals, "simulation_summary": sim.daily}, out_dir)
+                           "simulation": sim.intervals, "simulation_summary": sim.daily,
+                           "forecast_accuracy": accuracy}, out_dir)
     step("report")
     files.append(write_report(Path(out_dir), config, grid))
-    return RunResult(week, report, fc, req, planned, sim, tuple(files))
+    return RunResult(week, report, fc, req, planned, sim, accuracy, tuple(files))
 
 
 @dataclass(frozen=True)

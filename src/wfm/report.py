@@ -32,7 +32,7 @@ from matplotlib.path import Path as MplPath
 from wfm import frames as F
 from wfm.config import Config
 from wfm.errors import DataError
-from wfm.evaluate import coverage_summary
+from wfm.evaluate import accuracy_summary, coverage_summary
 from wfm.io.export import atomic_path
 from wfm.simulate import week_summary
 from wfm.timegrid import Grid
@@ -46,6 +46,8 @@ GANTT_MAX_AGENTS = 60
 P_MISS_RISK = 0.5
 """A day counts as at risk when at least this share of replications missed the target."""
 
+_RATIO_WORDS = ("service_level", "rate", "wape", "bias")
+"""Table columns whose name holds one of these are ratios, shown with three decimals."""
 _TIME_COLUMNS = (F.INTERVAL_START, "shift_start", "shift_end")
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 _BREAK_COLOURS = {F.BREAK: "#bdbdbd", F.LUNCH: "#636363"}
@@ -80,7 +82,8 @@ def build_report(out_dir: Path, config: Config, grid: Grid | None = None) -> str
         Directory holding ``forecast.csv``, ``requirements.csv``, ``coverage.csv``,
         ``schedule.csv`` and ``agent_intervals.csv`` (from ``wfm run``), and optionally
         ``simulation.csv``, ``simulation_summary.csv`` (``wfm simulate``) and ``whatif.csv``
-        (``wfm whatif``). Missing optional files leave their sections out with a note.
+        (``wfm whatif``) and ``forecast_accuracy.csv`` (``wfm run``: last week's forecast
+        against its actuals). Missing optional files leave their sections out with a note.
     config
         The site's config (name, time zone, channel targets).
     grid
@@ -104,6 +107,7 @@ def build_report(out_dir: Path, config: Config, grid: Grid | None = None) -> str
     simulation = _read_optional(out_dir / "simulation.csv", tz)
     sim_days = _read_optional(out_dir / "simulation_summary.csv", tz)
     whatif = _read_optional(out_dir / "whatif.csv", tz)
+    accuracy = _read_optional(out_dir / "forecast_accuracy.csv", tz)
 
     week = _week(schedule, coverage, grid)
     channels = [c for c in config.channels if c in set(coverage[F.CHANNEL])] or sorted(
@@ -136,6 +140,12 @@ def build_report(out_dir: Path, config: Config, grid: Grid | None = None) -> str
     else:
         body.append(_section("What-if scenarios", [_whatif_chart(whatif, colours),
                                                    _table(whatif)]))
+    if accuracy is None or not (accuracy["actual"] > 0).any():
+        notes.append("No forecast_accuracy.csv with actuals: wfm run scores last week's forecast "
+                     "when the history holds that week.")
+    else:
+        body.append(_section("Forecast accuracy, last week", [
+            _accuracy_chart(accuracy, colours), _table(accuracy_summary(accuracy))]))
     generated = dt.datetime.now(zoneinfo.ZoneInfo(tz))
     return _page(config.site.name, week, generated, notes, body)
 
@@ -315,6 +325,37 @@ def _whatif_chart(whatif: pd.DataFrame, colours: dict[str, str]) -> str:
                   "and in simulated service level, per channel", fig)
 
 
+def _accuracy_chart(accuracy: pd.DataFrame, colours: dict[str, str]) -> str:
+    """Per day and channel: last week's forecast against the contacts offered, and its WAPE."""
+    days = sorted(set(accuracy[F.DATE]))
+    channels = list(dict.fromkeys(accuracy[F.CHANNEL]))
+    fig = _figure()
+    panels = fig.subplots(1, 2)
+    width = 0.8 / max(1, len(channels))
+    for j, channel in enumerate(channels):
+        rows = accuracy[accuracy[F.CHANNEL] == channel].set_index(F.DATE).reindex(days)
+        x = np.arange(len(days)) + j * width
+        colour = colours.get(channel, "grey")
+        panels[0].bar(x, rows["actual"].fillna(0), width=width, color=colour, alpha=0.45,
+                      label=f"{channel} actual")
+        panels[0].scatter(x, rows["forecast"], color=colour, marker="_", s=120, zorder=3,
+                          label=f"{channel} forecast")
+        panels[1].bar(x, 100 * rows["wape"].fillna(0), width=width, color=colour,
+                      label=channel)
+    centre = np.arange(len(days)) + (len(channels) - 1) * width / 2
+    labels = [pd.Timestamp(d).strftime("%a %d") for d in days]
+    for ax in panels:
+        ax.set_xticks(centre, labels)
+        ax.grid(True, axis="y", alpha=0.3)
+        ax.tick_params(axis="x", labelsize=8)
+    panels[0].set_ylabel("contacts per day")
+    panels[1].set_ylabel("WAPE (%)")
+    panels[0].legend(fontsize=7, ncols=2)
+    return _chart("accuracy", "Last week's forecast (made before the week, with each channel's "
+                  "selected model) against the contacts offered, and its WAPE over each day's "
+                  "intervals", fig)
+
+
 def _coverage_chart(channel: str, df: pd.DataFrame, week: _Week, colour: str) -> str:
     df = df.sort_values(F.INTERVAL_START)
     x = week.hours(df[F.INTERVAL_START])
@@ -457,7 +498,7 @@ def _table(df: pd.DataFrame) -> str:
         cells = []
         for col, value in zip(df.columns, rec, strict=True):
             if isinstance(value, (int, float, np.number)):
-                digits = 3 if "service_level" in col or "rate" in col else 1
+                digits = 3 if any(r in col for r in _RATIO_WORDS) else 1
                 cells.append(f'<td class="n">{_e(_num(value, digits))}</td>')
             else:
                 cells.append(f"<td>{_e(str(value))}</td>")

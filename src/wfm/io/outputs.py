@@ -21,6 +21,7 @@ FILES = {
     "simulation": ("simulation.csv", F.SIMULATION_COLUMNS),
     "simulation_summary": ("simulation_summary.csv", F.SIMULATION_SUMMARY_COLUMNS),
     "whatif": ("whatif.csv", F.WHATIF_COLUMNS),
+    "forecast_accuracy": ("forecast_accuracy.csv", F.ACCURACY_COLUMNS),
 }
 """Output name -> (file name, columns in order)."""
 
