@@ -441,6 +441,32 @@ def test_whatif_writes_a_row_per_scenario_and_channel(small_site: Path, publishe
     assert list(table["scenario"].unique()) == ["base", "volume -10%", "volume +20%"]
     up = table[table["scenario"] == "volume +20%"]
     assert (up["delta_required_fte"] >= 0).all()
+    chart = (published / "whatif.svg").read_text(encoding="utf-8")
+    assert chart.startswith("<svg")
+    assert "volume +20%" in chart
+
+
+def test_whatif_combine_runs_every_combination(small_site: Path, published: Path,
+                                               forecast_run: tuple[Result, Path]) -> None:
+    (published / "forecast.csv").write_bytes(forecast_run[1].read_bytes())
+
+    result = invoke("whatif", "--config", small_site, "--out-dir", published, "--combine",
+                    "--vary", "volume=+10%,+20%", "--vary", "aht=+15s", "--replications", "2")
+
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(published / "whatif.csv")
+    assert list(table["scenario"].unique()) == [
+        "base", "volume +10% & aht +15s", "volume +20% & aht +15s"]
+
+
+def test_whatif_combine_with_a_knob_twice_is_a_usage_error(small_site: Path,
+                                                           published: Path) -> None:
+    result = invoke("whatif", "--config", small_site, "--out-dir", published, "--combine",
+                    "--vary", "volume=+10%", "--vary", "volume=+20%")
+
+    assert result.exit_code == 1
+    assert "given twice" in result.output
+    assert_no_traceback(result)
 
 
 def test_whatif_runs_the_configs_scenarios_without_vary(small_site: Path, published: Path,

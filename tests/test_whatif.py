@@ -89,10 +89,11 @@ def planned(forecast: pd.DataFrame, config: Config, grid: Grid,
 
 
 def whatif(forecast: pd.DataFrame, config: Config, planned: PlannedWeek,
-           agents: tuple[Agent, ...], varies: list[str]) -> pd.DataFrame:
+           agents: tuple[Agent, ...], varies: list[str], combine: bool = False) -> pd.DataFrame:
     s = planned.schedule
     result = run_whatif(forecast, config, s.agent_intervals, s.shifts, agents, varies=varies,
-                        replications=REPLICATIONS, seed=SEED, reschedule_time_limit=5)
+                        combine=combine, replications=REPLICATIONS, seed=SEED,
+                        reschedule_time_limit=5)
     return result.table.set_index(["scenario", "channel"])
 
 
@@ -135,6 +136,24 @@ def test_scenarios_are_one_at_a_time_with_the_base_first() -> None:
     assert [name for name, _ in plan] == ["base", "volume -10%", "volume +10%", "aht +15s"]
     assert plan[0][1] == ()
     assert plan[2][1] == (Change("volume", "+10%"),)
+
+
+def test_combine_gives_one_scenario_per_combination_of_values() -> None:
+    plan = scenarios(["volume=-10%,+10%", "aht=+15s,+30s"], combine=True)
+    assert [name for name, _ in plan] == [
+        "base", "volume -10% & aht +15s", "volume -10% & aht +30s", "volume +10% & aht +15s",
+        "volume +10% & aht +30s"]
+    assert plan[4][1] == (Change("volume", "+10%"), Change("aht", "+30s"))
+
+
+def test_combine_rejects_a_knob_given_twice() -> None:
+    with pytest.raises(ValueError, match="knob 'volume' is given twice"):
+        scenarios(["volume=+10%", "volume=+20%"], combine=True)
+
+
+def test_repeated_values_are_one_scenario() -> None:
+    plan = scenarios(["volume=+10%,+10%", "volume=+10%,+20%"])
+    assert [name for name, _ in plan] == ["base", "volume +10%", "volume +20%"]
 
 
 def test_hours_of_an_unknown_channel_is_a_value_error_naming_it(config: Config) -> None:
@@ -208,17 +227,24 @@ def test_table_has_one_row_per_scenario_and_channel_with_zero_base_deltas(
     assert result.seconds > 0
 
 
+@pytest.mark.parametrize(("varies", "combine", "scenario", "volume_factor"), [
+    (["aht=+15s"], False, "aht +15s", 1.0),
+    (["volume=+10%", "aht=+15s"], True, "volume +10% & aht +15s", 1.1),
+])
 def test_a_scenario_matches_the_stages_run_by_hand(
         forecast: pd.DataFrame, config: Config, grid: Grid, planned: PlannedWeek,
-        agents: tuple[Agent, ...]) -> None:
-    table = whatif(forecast, config, planned, agents, ["aht=+15s"])
-    changed = forecast.assign(**{F.AHT_SECONDS: forecast[F.AHT_SECONDS] + 15})
+        agents: tuple[Agent, ...], varies: list[str], combine: bool, scenario: str,
+        volume_factor: float) -> None:
+    table = whatif(forecast, config, planned, agents, varies, combine)
+    volumes = [F.VOLUME, *(f(F.VOLUME, level) for level in (80, 95) for f in (F.lo, F.hi))]
+    changed = forecast.assign(**{F.AHT_SECONDS: forecast[F.AHT_SECONDS] + 15},
+                              **{col: forecast[col] * volume_factor for col in volumes})
     intervals = planned.schedule.agent_intervals
     req = requirements(changed, config, grid)
     daily = simulate(intervals, changed, config, grid, replications=REPLICATIONS, seed=SEED,
                      workers=1).daily
     for channel in config.channels:
-        row = table.loc[("aht +15s", channel)]
+        row = table.loc[(scenario, channel)]
         ch_req = req[req[F.CHANNEL] == channel]
         required_fte = ch_req[F.AGENTS_WITH_SHRINKAGE].sum() * 1.0 / FTE_HOURS  # 1-hour grid
         day = daily[daily[F.CHANNEL] == channel]

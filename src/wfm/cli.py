@@ -637,12 +637,16 @@ def simulate(config_path: Path, out_dir: Path, replications: int, seed: int,
 @config_option
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder holding forecast.csv, agent_intervals.csv and schedule.csv (as wfm "
-              "run writes them); whatif.csv is written there.")
+              "run writes them); whatif.csv and whatif.svg are written there, and report.html "
+              "is refreshed when it is there.")
 @click.option("--vary", "varies", multiple=True, metavar="KNOB=V1,V2,…",
               help="A knob and its values, one scenario per value (repeatable): "
               "volume=-10%,+10%  aht=+15s or aht=+5%  service_level=0.8,0.9  "
               "shrinkage=0.3,0.35  headcount=-5  hours.chat=08:00-24:00  deflection=0.3 "
               "[default: the config's 'scenarios' block].")
+@click.option("--combine", is_flag=True,
+              help="One scenario per combination of one value of every knob (volume +10% & aht "
+              "+15s, …) instead of one knob at a time.")
 @click.option("--replications", default=10, show_default=True, type=click.IntRange(1, 1000),
               help="Simulation replications per scenario.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
@@ -650,27 +654,31 @@ def simulate(config_path: Path, out_dir: Path, replications: int, seed: int,
               "change only.")
 @click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(min=1),
               help="Solver time limit of each headcount scenario's re-schedule, in seconds.")
-def whatif(config_path: Path, out_dir: Path, varies: tuple[str, ...], replications: int,
-           seed: int, time_limit: float) -> None:
+def whatif(config_path: Path, out_dir: Path, varies: tuple[str, ...], combine: bool,
+           replications: int, seed: int, time_limit: float) -> None:
     """Compare scenarios against the published week: required and scheduled FTE, simulated
     service.
 
     Each --vary value (or each value of the config's 'scenarios:' block, e.g. {volume: [-10%,
-    +10%], headcount: -5}) is one scenario, changed one knob at a time from the base. Volume, AHT,
+    +10%], headcount: -5}) is one scenario, changed one knob at a time from the base; with
+    --combine, each combination of one value per knob is one scenario. Volume, AHT,
     deflection, service-level, shrinkage and opening-hours scenarios recompute the requirements
     and simulate the current schedule under them (seconds); headcount scenarios re-schedule the
     changed roster first (the time limit each). Per scenario and channel the table gives the
     required FTE (agents with shrinkage, 40 h each), scheduled FTE, simulated service level, ASA
-    and abandonment, paid hours, and the deltas to the base.
+    and abandonment, paid hours, and the deltas to the base. whatif.svg charts the deltas.
 
     \b
-    Example:
+    Examples:
       wfm whatif --config configs/example.yaml --out-dir out/ \\
                  --vary volume=-10%,+10%,+20% --vary aht=+15s --vary headcount=-5
+      wfm whatif --config configs/example.yaml --out-dir out/ --combine \\
+                 --vary volume=+10%,+20% --vary service_level=0.8,0.9
     """
     from wfm.io.outputs import write_outputs
     from wfm.io.roster import load_agents
     from wfm.io.stages import read_agent_intervals, read_forecast, read_shifts
+    from wfm.report import REPORT_NAME, write_report, write_whatif_chart
     from wfm.whatif import run_whatif, scenarios
 
     config = load_config(config_path)
@@ -680,7 +688,7 @@ def whatif(config_path: Path, out_dir: Path, varies: tuple[str, ...], replicatio
     if not varies:
         raise click.UsageError("give --vary KNOB=V1,V2 or a 'scenarios:' block in the config")
     try:
-        plan = scenarios(list(varies))
+        plan = scenarios(list(varies), combine=combine)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--vary") from None
     fc = read_forecast(out_dir / "forecast.csv", config, grid)
@@ -689,9 +697,12 @@ def whatif(config_path: Path, out_dir: Path, varies: tuple[str, ...], replicatio
     agents = load_agents(config)
     with err.status(f"running {len(plan)} scenarios…"):
         result = run_whatif(fc, config, intervals, shifts, agents, grid, varies=list(varies),
-                            replications=replications, seed=seed,
+                            combine=combine, replications=replications, seed=seed,
                             reschedule_time_limit=time_limit)
     write_outputs({"whatif": result.table}, out_dir)
+    written = ["whatif.csv", write_whatif_chart(result.table, config, out_dir).name]
+    if (out_dir / REPORT_NAME).is_file():
+        written.append(write_report(out_dir, config, grid).name)
     table = Table(title=f"What-if: {len(plan)} scenarios, {result.seconds:.1f} s")
     for col in ("scenario", "channel", "req. FTE", "Δ", "sched. FTE", "SL", "Δ SL", "aband."):
         table.add_column(col, justify="left" if col in ("scenario", "channel") else "right")
@@ -704,7 +715,8 @@ def whatif(config_path: Path, out_dir: Path, varies: tuple[str, ...], replicatio
                       _number(100 * rec["delta_service_level"], "+.1f"),
                       _number(rec[F.ABANDON_RATE], ".1%"))
     out.print(table)
-    out.print(f"Δ = change against the base; FTE = 40 paid hours; wrote {out_dir}/whatif.csv")
+    out.print(f"Δ = change against the base; FTE = 40 paid hours; wrote {', '.join(written)} "
+              f"to {out_dir}/")
 
 
 @cli.command()

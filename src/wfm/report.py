@@ -112,7 +112,7 @@ def build_report(out_dir: Path, config: Config, grid: Grid | None = None) -> str
     week = _week(schedule, coverage, grid)
     channels = [c for c in config.channels if c in set(coverage[F.CHANNEL])] or sorted(
         set(coverage[F.CHANNEL]))
-    colours = {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(config.channels)}
+    colours = _colours(config)
     forecast = week.within(forecast)
     coverage = week.within(coverage)
     if simulation is not None:
@@ -297,7 +297,31 @@ def _forecast_chart(channel: str, df: pd.DataFrame, week: _Week, colour: str) ->
                   f"{channel}: forecast volume per interval with 80 % and 95 % intervals", fig)
 
 
+WHATIF_CHART_NAME = "whatif.svg"
+_WHATIF_CAPTION = ("What-if scenarios against the base: change in required FTE (40 h) and in "
+                   "simulated service level, per channel")
+
+
+def write_whatif_chart(whatif: pd.DataFrame, config: Config, out_dir: Path) -> Path:
+    """Write ``out_dir/whatif.svg``, the what-if chart of the report, as a file of its own
+    (atomically); ``whatif`` has :data:`wfm.frames.WHATIF_COLUMNS`."""
+    fig = _whatif_figure(whatif, _colours(config))
+    fig.suptitle(_WHATIF_CAPTION, fontsize=9)
+    path = Path(out_dir) / WHATIF_CHART_NAME
+    with atomic_path(path) as tmp:
+        tmp.write_text(_svg(fig, "whatif") + "\n", encoding="utf-8")
+    return path
+
+
+def _colours(config: Config) -> dict[str, str]:
+    return {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(config.channels)}
+
+
 def _whatif_chart(whatif: pd.DataFrame, colours: dict[str, str]) -> str:
+    return _chart("whatif", _WHATIF_CAPTION, _whatif_figure(whatif, colours))
+
+
+def _whatif_figure(whatif: pd.DataFrame, colours: dict[str, str]) -> Figure:
     """Per scenario: the change in required FTE and in simulated service level, per channel."""
     scenarios = list(dict.fromkeys(whatif["scenario"]))
     channels = list(dict.fromkeys(whatif[F.CHANNEL]))
@@ -321,8 +345,7 @@ def _whatif_chart(whatif: pd.DataFrame, colours: dict[str, str]) -> str:
         ax.axvline(0, color="black", linewidth=0.8)
         ax.grid(True, axis="x", alpha=0.3)
     panels[0].legend(loc="lower right", fontsize=8)
-    return _chart("whatif", "What-if scenarios against the base: change in required FTE (40 h) "
-                  "and in simulated service level, per channel", fig)
+    return fig
 
 
 def _accuracy_chart(accuracy: pd.DataFrame, colours: dict[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""What-if scenarios: change one knob of the plan at a time and compare the outcome to the base.
+"""What-if scenarios: change knobs of the plan and compare the outcome to the base.
 
 A scenario is a tuple of :class:`Change` objects applied to the forecast, the config or the
 roster. Forecast and target changes re-run staffing (:func:`wfm.staffing.requirements`) and
@@ -6,7 +6,8 @@ simulate the *current* schedule under the changed inputs (:func:`wfm.simulate.si
 headcount change re-schedules the changed roster
 (:func:`wfm.pipeline.schedule_requirements`) and simulates the new schedule. Every scenario is
 simulated with the same seed (common random numbers), so differences between scenarios are not
-sampling noise of different random streams.
+sampling noise of different random streams. Scenarios change one knob at a time, or with
+``combine=True`` every combination of one value per knob (``volume +10% & aht +15s``).
 
 Knobs (``--vary KNOB=V1,V2,…``):
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import difflib
+import itertools
 import multiprocessing
 import os
 import re
@@ -111,20 +113,34 @@ def parse_vary(text: str) -> list[Change]:
     return changes
 
 
-def scenarios(varies: list[str]) -> list[tuple[str, tuple[Change, ...]]]:
-    """One scenario per value of each ``--vary`` (one knob at a time), the base first.
+def scenarios(varies: list[str], combine: bool = False) -> list[tuple[str, tuple[Change, ...]]]:
+    """The base first, then one scenario per value of each ``--vary`` (one knob at a time), or
+    with ``combine`` one per combination of one value of every knob.
 
     >>> [name for name, _ in scenarios(["volume=-10%,+10%", "aht=+15s"])]
     ['base', 'volume -10%', 'volume +10%', 'aht +15s']
+    >>> [name for name, _ in scenarios(["volume=-10%,+10%", "aht=+15s"], combine=True)]
+    ['base', 'volume -10% & aht +15s', 'volume +10% & aht +15s']
+
+    Raises
+    ------
+    ValueError
+        A bad ``--vary`` text, or with ``combine`` the same knob given twice.
     """
-    out: list[tuple[str, tuple[Change, ...]]] = [(BASE, ())]
-    seen = {BASE}
+    axes: dict[str, list[Change]] = {}
     for text in varies:
-        for change in parse_vary(text):
-            if change.label not in seen:
-                seen.add(change.label)
-                out.append((change.label, (change,)))
-    return out
+        changes = parse_vary(text)
+        knob = changes[0].knob
+        if combine and knob in axes:
+            raise ValueError(f"--vary: knob '{knob}' is given twice; to combine, give each knob "
+                             f"once with all its values, e.g. {knob}=V1,V2")
+        values = axes.setdefault(knob, [])
+        values += [c for c in dict.fromkeys(changes) if c not in values]
+    if combine:
+        combos = [tuple(c) for c in itertools.product(*axes.values())]
+    else:
+        combos = [(c,) for values in axes.values() for c in values]
+    return [(BASE, ())] + [(" & ".join(c.label for c in combo), combo) for combo in combos]
 
 
 def _check(change: Change) -> None:
@@ -294,6 +310,7 @@ def run_whatif(
     grid: Grid | None = None,
     *,
     varies: list[str],
+    combine: bool = False,
     replications: int = 10,
     seed: int = 0,
     reschedule_time_limit: float = 20.0,
@@ -307,6 +324,9 @@ def run_whatif(
         schedule.csv with ``paid_minutes``) and the roster it was built from.
     varies : list of str
         ``KNOB=V1,V2,…`` texts (:func:`parse_vary`).
+    combine : bool
+        Every combination of one value per knob instead of one knob at a time
+        (:func:`scenarios`).
     replications, seed
         Simulation replications and seed, the same for every scenario.
     reschedule_time_limit : float
@@ -330,7 +350,7 @@ def run_whatif(
     global _SHARED
     started = time.perf_counter()
     grid = grid or Grid.from_config(config)
-    plan = scenarios(varies)
+    plan = scenarios(varies, combine=combine)
     for _, changes in plan:  # fail on config errors before any work
         for change in changes:
             apply_to_config(config, change)
