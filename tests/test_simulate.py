@@ -283,3 +283,79 @@ def test_week_summary_weights_known_service_levels_by_offered() -> None:
     assert row["service_level"] == pytest.approx((0.5 * 100 + 0.9 * 300) / 400)  # day 3 unknown
     assert row["asa_seconds"] == pytest.approx((10 * 100 + 30 * 300) / 400)
     assert row["risky_days"] == 1
+
+
+# -- skills-based routing --------------------------------------------------------------------------
+
+def _two_queues(priority_b: float = 1.0) -> Config:
+    """Two voice-like queues a and b with the same handle time; b's priority is given."""
+    return _config(a=_voice(), b={**_voice(), "priority": priority_b})
+
+
+def _split_staff(index: pd.DatetimeIndex, agents: int) -> pd.DataFrame:
+    """Half the agents planned on queue a, half on b, 06:00-18:00."""
+    half = _window(index, 6, 18, agents // 2).astype(int)
+    return _schedule(index, {"a": half, "b": half})
+
+
+def test_cross_skilled_agents_pool_into_one_erlang_c_queue() -> None:
+    index = _index()
+    load = 8.0  # Erlangs in all, 4 on each queue; 10 agents, 5 planned on each
+    volume = _window(index, 6, 18, load / 2 * INTERVAL / AHT)
+    agents = _split_staff(index, 10)
+    skills = dict.fromkeys(agents["agent_id"].unique(), ("a", "b"))
+    runs = _runs(agents, _forecast(index, {"a": volume, "b": volume}), _two_queues(), 120,
+                 skills=skills)
+    # every agent serves both queues: the pool is work-conserving, so the mean wait over both
+    # queues is M/M/10's at 8 Erlangs whatever the order the queues are served in
+    waits = np.array([r.wait_seconds[:, STEADY].sum() / r.answered[:, STEADY].sum() for r in runs])
+    mean, se = waits.mean(), waits.std(ddof=1) / np.sqrt(len(waits))
+    assert abs(mean - float(asa_seconds(load, 10, AHT))) < 3 * se
+    split = _runs(agents, _forecast(index, {"a": volume, "b": volume}), _two_queues(), 40)
+    split_wait = np.mean([r.wait_seconds[:, STEADY].sum() / r.answered[:, STEADY].sum()
+                          for r in split])
+    assert split_wait > 2 * mean  # two separate M/M/5 queues at 4 Erlangs wait far longer
+
+
+def test_a_free_agent_takes_the_higher_priority_queue_first() -> None:
+    index = _index()
+    volume = _window(index, 6, 18, 2 * 6 * INTERVAL / AHT)  # each queue alone overloads them
+    agents = _split_staff(index, 6)
+    skills = dict.fromkeys(agents["agent_id"].unique(), ("a", "b"))
+    runs = _runs(agents, _forecast(index, {"a": volume, "b": volume}), _two_queues(2.0), 10,
+                 skills=skills)
+    answered = np.sum([r.answered[:, STEADY].sum(axis=1) for r in runs], axis=0)
+    assert answered[1] > 10 * answered[0]  # b (priority 2) is served, a starves
+
+
+def test_agents_serve_only_their_skills_and_never_on_a_break() -> None:
+    index = _index()
+    config = _config(voice=_voice(), chat=_chat(2))
+    staff = _window(index, 8, 16, 2).astype(int)
+    agents = _schedule(index, {"voice": staff})
+    volume = _window(index, 8, 16, 10.0)
+    fc = _forecast(index, {"voice": volume, "chat": volume})
+    by_plan = _runs(agents, fc, config, 3)
+    chat_skill = _runs(agents, fc, config, 3, skills={"voice00": ("voice", "chat")})
+    on_break = _runs(agents.assign(activity=agents["activity"].replace("voice", "break")), fc,
+                     config, 3, skills={"voice00": ("voice", "chat")})
+    assert all(r.answered[1].sum() == 0 for r in by_plan)  # nobody is planned on chat
+    assert all(r.answered[1].sum() > 0 for r in chat_skill)  # voice00 has the chat skill
+    assert all(r.answered.sum() == 0 for r in on_break)
+
+
+def test_occupancy_stays_a_share_under_skills_routing() -> None:
+    index = _index()
+    config = _config(voice=_voice(), chat=_chat(2))
+    agents = _schedule(index, {"voice": _window(index, 8, 16, 3).astype(int),
+                               "chat": _window(index, 8, 16, 1).astype(int)})
+    fc = _forecast(index, {"voice": _window(index, 8, 16, 4.0),
+                           "chat": _window(index, 8, 16, 30.0)})
+    skills = dict.fromkeys(agents["agent_id"].unique(), ("voice", "chat"))
+    result = simulate(agents, fc, config, GRID, replications=5, seed=3, skills=skills,
+                      level_uncertainty=False, workers=1)
+    occupancy = result.intervals["occupancy"].dropna()
+    assert ((occupancy >= 0) & (occupancy <= 1 + 1e-9)).all()
+    chat = result.intervals[result.intervals["channel"] == "chat"]
+    one_agent = 2 * 8 * 3600 / AHT  # two sessions for 8 hours: the planned chat agent's most
+    assert chat["answered"].sum() > 1.2 * one_agent  # the voice agents take chats when free

@@ -15,7 +15,7 @@ from wfm import frames as F
 from wfm.config import Config, config_from_dict
 from wfm.io.roster import Agent
 from wfm.pipeline import PlannedWeek, schedule_requirements
-from wfm.simulate import simulate
+from wfm.simulate import agent_skills, simulate
 from wfm.staffing import requirements
 from wfm.timegrid import Grid
 from wfm.whatif import (
@@ -242,7 +242,7 @@ def test_a_scenario_matches_the_stages_run_by_hand(
     intervals = planned.schedule.agent_intervals
     req = requirements(changed, config, grid)
     daily = simulate(intervals, changed, config, grid, replications=REPLICATIONS, seed=SEED,
-                     workers=1).daily
+                     workers=1, skills=agent_skills(agents)).daily
     for channel in config.channels:
         row = table.loc[(scenario, channel)]
         ch_req = req[req[F.CHANNEL] == channel]

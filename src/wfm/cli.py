@@ -583,34 +583,43 @@ def schedule(config_path: Path, req_path: Path | None, out_dir: Path | None,
 @click.option("--handle-times", type=click.Choice(["exponential", "lognormal"]),
               default="exponential", show_default=True,
               help="Distribution of handle times around the forecast AHT (lognormal: cv 1).")
+@click.option("--routing", type=click.Choice(["skills", "plan"]), default="skills",
+              show_default=True,
+              help="skills: a working agent takes contacts of every channel in its roster skills "
+              "(highest channel priority first); plan: only of the channel its activity names.")
 def simulate(config_path: Path, out_dir: Path, replications: int, seed: int,
-             handle_times: str) -> None:
+             handle_times: str, routing: str) -> None:
     """Simulate a published schedule against the forecast, contact by contact.
 
     A discrete-event simulation of the week in agent_intervals.csv: Poisson arrivals at the
     forecast volume, handle times around the forecast AHT, patience and abandonment (voice and
     chat with patience_seconds), chat concurrency, and the deferred backlog carried over
-    intervals and days. An agent serves the channel its activity names, longest-idle first;
-    breaks and lunches are honoured. Each replication also draws each day's volume level from
-    the forecast's 80 % bounds, so the outputs give, per interval and per day, the probability
-    of missing the channel's service-level target beside the mean and its 95 % interval.
+    intervals and days. Routing is skills-based: a contact goes to the longest-idle free agent
+    with its skill, and a free agent takes the waiting contact of its highest-priority channel
+    (--routing plan: only the channel its activity names); breaks and lunches are honoured.
+    Each replication also draws each day's volume level from the forecast's 80 % bounds, so the
+    outputs give, per interval and per day, the probability of missing the channel's
+    service-level target beside the mean and its 95 % interval.
 
     \b
     Example:
       wfm simulate --config configs/example.yaml --out-dir out/ --replications 20
     """
     from wfm.io.outputs import write_outputs
+    from wfm.io.roster import load_agents
     from wfm.io.stages import read_agent_intervals, read_forecast
-    from wfm.simulate import HandleDistribution, week_summary
+    from wfm.simulate import HandleDistribution, agent_skills, week_summary
     from wfm.simulate import simulate as run_simulation
 
     config = load_config(config_path)
     grid = Grid.from_config(config)
     intervals = read_agent_intervals(out_dir / "agent_intervals.csv", grid)
     fc = read_forecast(out_dir / "forecast.csv", config, grid)
+    skills = agent_skills(load_agents(config)) if routing == "skills" else None
     with err.status(f"simulating {replications} replications…"):
         result = run_simulation(intervals, fc, config, grid, replications=replications,
-                                seed=seed, handle=cast(HandleDistribution, handle_times))
+                                seed=seed, handle=cast(HandleDistribution, handle_times),
+                                skills=skills)
     write_outputs({"simulation": result.intervals, "simulation_summary": result.daily}, out_dir)
     table = Table(title=f"Simulated week: {replications} replications, "
                         f"{result.seconds:.1f} s")

@@ -33,7 +33,7 @@ from wfm.report import write_report
 from wfm.schedule import Schedule, SolveLimits, build_problem, solve
 from wfm.schedule.check import check_schedule
 from wfm.schedule.solve import Progress
-from wfm.simulate import SimulationResult, simulate
+from wfm.simulate import SimulationResult, agent_skills, simulate
 from wfm.staffing import requirements as compute_requirements
 from wfm.timegrid import Grid
 
@@ -143,7 +143,8 @@ def run(
                                     time_limit=time_limit, progress=progress)
     step("simulate")
     sim = simulate(planned.schedule.agent_intervals, fc.frame, config, grid,
-                   replications=RUN_REPLICATIONS, seed=config.solver.seed)
+                   replications=RUN_REPLICATIONS, seed=config.solver.seed,
+                   skills=agent_skills(agents))
     step("write outputs")
     files = write_outputs({**fc.frames(), "requirements": req, **planned.frames(),
                            "simulation": sim.intervals, "simulation_summary": sim.daily,

@@ -16,12 +16,17 @@ The model, per replication:
   interval bounds, so the day's 80 % forecast bounds are the multiplier's 10 % and 90 %
   quantiles. Summed interval bounds are wider than the day total's own bounds and contain some
   Poisson noise that the arrivals draw again, so this errs on the side of more spread.
-- **Routing** follows the plan: in an interval, an agent takes only contacts of the channel its
-  activity names. Each channel has one FCFS queue; the free agent who has been idle longest
-  (for chat: with the fewest sessions, then idle longest) takes the next contact. A chat agent
-  holds up to ``concurrency`` sessions at once, with no slow-down (``aht_by_concurrency`` is not
-  modelled). At the end of its block of channel intervals an agent stops taking contacts and
-  finishes those it holds; it takes the next block's channel once it is free of the old one.
+- **Routing** is skills-based when the agents' skills are given (``skills``, from the roster):
+  an agent whose activity is any channel (not a break, lunch or time off) takes contacts of
+  every channel it has the skill for. Each channel has one FCFS queue; an arriving contact goes
+  to the free agent with the skill who has been idle longest (for chat: with the fewest
+  sessions, then idle longest); an agent who becomes free takes the head of the waiting queue
+  of its highest-``priority`` skill (ties: config order). Without ``skills`` routing follows the
+  plan: an agent takes only contacts of the channel its activity names. A chat agent holds up
+  to ``concurrency`` sessions at once, with no slow-down (``aht_by_concurrency`` is not
+  modelled), and takes no contact of another channel while it holds one. At the end of its
+  block of working intervals an agent stops taking contacts and finishes those it holds; under
+  plan routing it takes the next block's channel once it is free of the old one.
 - **Abandonment** (voice and chat with ``patience_seconds``): exponential patience; nobody
   abandons otherwise. Deferred work (email) never abandons; its backlog carries over intervals
   and days until an agent is scheduled on it.
@@ -30,7 +35,11 @@ Metrics are attributed to the contact's **arrival** interval: service level unde
 ``target.definition`` (live channels) or the share completed within ``within_hours`` (deferred;
 an item open when the simulation ends counts only if its deadline has passed), ASA = mean wait
 of answered contacts (deferred: wait until an agent starts the item), and occupancy = busy
-agent time / staffed agent time in the interval (chat: sessions / concurrency). It runs until no
+agent time / staffed agent time in the interval (chat: sessions / concurrency). Staffed time
+is the plan's, with two corrections: under skills-based routing the busy time an agent gives to
+a channel other than its planned one counts as staffed time of that channel, not of the planned
+one, and time an agent stays past the end of its work to finish a contact is staffed time. It
+runs until no
 event is left, so callers still waiting after the last shift abandon, and contacts with no
 patience stay in the queue (``in_queue_at_end``).
 
@@ -47,6 +56,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,6 +67,7 @@ import pandas as pd
 from wfm import frames as F
 from wfm.config import Config
 from wfm.errors import DataError
+from wfm.io.roster import Agent
 from wfm.timegrid import Grid
 
 FloatArray = npt.NDArray[np.float64]
@@ -122,6 +133,8 @@ class _Model:
     staffed_seconds: FloatArray  # (C, I): scheduled agent time
     blocks: tuple[tuple[float, float, int, int], ...]  # (start, end, channel, agent), by start
     n_agents: int
+    work_end: tuple[float, ...]  # per block: end of the agent's run of consecutive blocks
+    routes: tuple[tuple[int, ...], ...] | None  # per agent: channels it serves, by priority
     handle: HandleDistribution
     level_uncertainty: bool
 
@@ -138,6 +151,8 @@ class _Counts:
     met: FloatArray  # service-level numerator
     eligible: FloatArray  # service-level denominator
     busy_seconds: FloatArray  # by the interval the work was done in (chat: / concurrency)
+    extra_staffed_seconds: FloatArray  # staffed time moved to the channel served from the
+    # planned one (skills-based routing), and added where agents finish contacts past their work
 
 
 def simulate(
@@ -151,6 +166,7 @@ def simulate(
     handle: HandleDistribution = "exponential",
     level_uncertainty: bool = True,
     workers: int | None = None,
+    skills: Mapping[str, Collection[str]] | None = None,
 ) -> SimulationResult:
     """Simulate a published schedule against the forecast, ``replications`` times.
 
@@ -179,6 +195,10 @@ def simulate(
     workers : int, optional
         Processes to run replications in; by default the available CPUs when the work is large
         enough to pay for forking, else 1.
+    skills : mapping of agent id to channel names, optional
+        Skills-based routing: each working agent serves every channel it has the skill for
+        (plus those it is scheduled on), highest channel ``priority`` first. None: each agent
+        serves only the channel its activity names (routing by plan).
 
     Returns
     -------
@@ -198,12 +218,17 @@ def simulate(
         raise DataError(None, f"handle must be 'exponential' or 'lognormal', got {handle!r}")
     grid = grid or Grid.from_config(config)
     model, index = _prepare(agent_intervals, forecast, config, grid, handle=handle,
-                            level_uncertainty=level_uncertainty)
+                            level_uncertainty=level_uncertainty, skills=skills)
     seeds = np.random.SeedSequence(seed).spawn(replications)
     counts = _run_all(model, seeds, workers)
     intervals, daily, queued = _summarise(model, index, grid, config, counts)
     return SimulationResult(intervals=intervals, daily=daily, replications=replications,
                             seconds=time.perf_counter() - started, in_queue_at_end=queued)
+
+
+def agent_skills(agents: Iterable[Agent]) -> dict[str, tuple[str, ...]]:
+    """The ``skills`` argument of :func:`simulate` for skills-based routing, from the roster."""
+    return {agent.agent_id: agent.skills for agent in agents}
 
 
 # -- input ---------------------------------------------------------------------------------------
@@ -230,8 +255,9 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
 
 
 def _prepare(agent_intervals: pd.DataFrame, forecast: pd.DataFrame, config: Config, grid: Grid,
-             *, handle: HandleDistribution = "exponential",
-             level_uncertainty: bool = True) -> tuple[_Model, pd.DatetimeIndex]:
+             *, handle: HandleDistribution = "exponential", level_uncertainty: bool = True,
+             skills: Mapping[str, Collection[str]] | None = None
+             ) -> tuple[_Model, pd.DatetimeIndex]:
     """Check the inputs and turn them into the arrays of a :class:`_Model`."""
     _require(agent_intervals, F.AGENT_INTERVAL_COLUMNS, "agent_intervals")
     bounds = (F.lo(F.VOLUME, 80), F.hi(F.VOLUME, 80)) if level_uncertainty else ()
@@ -315,9 +341,10 @@ def _prepare(agent_intervals: pd.DataFrame, forecast: pd.DataFrame, config: Conf
     on = act_ch.notna().to_numpy()
     np.add.at(staffed, (act_ch[on].to_numpy(dtype=np.int64), a_pos[on]),
               grid.interval_minutes * 60.0)
-    blocks = _blocks(agent_intervals[F.AGENT_ID].astype(str).to_numpy(dtype=str), a_pos,
-                     np.asarray(act_ch.fillna(-1).to_numpy(), dtype=np.int64), n_int,
-                     grid.interval_minutes * 60.0)
+    agent_ids = agent_intervals[F.AGENT_ID].astype(str).to_numpy(dtype=str)
+    plan_ch = np.asarray(act_ch.fillna(-1).to_numpy(), dtype=np.int64)
+    routes = None if skills is None else _routes(agent_ids, plan_ch, skills, channels, config)
+    blocks = _blocks(agent_ids, a_pos, plan_ch, n_int, grid.interval_minutes * 60.0)
     model = _Model(
         channels=channels,
         kinds=tuple(s.kind for s in specs),
@@ -337,6 +364,8 @@ def _prepare(agent_intervals: pd.DataFrame, forecast: pd.DataFrame, config: Conf
         staffed_seconds=staffed,
         blocks=blocks[0],
         n_agents=blocks[1],
+        work_end=_work_ends(blocks[0]),
+        routes=routes,
         handle=handle,
         level_uncertainty=level_uncertainty,
     )
@@ -376,6 +405,41 @@ def _blocks(agents: npt.NDArray[np.str_], pos: IntArray, channel: IntArray, n_in
     return tuple(out), len(ids)
 
 
+def _work_ends(blocks: tuple[tuple[float, float, int, int], ...]) -> tuple[float, ...]:
+    """Per block, the end of its agent's run of back-to-back blocks (the end of that work)."""
+    by_agent: dict[int, list[int]] = {}
+    for i, (_, _, _, a) in enumerate(blocks):
+        by_agent.setdefault(a, []).append(i)
+    ends = [0.0] * len(blocks)
+    for mine in by_agent.values():  # in start order
+        run_end = blocks[mine[-1]][1]
+        for j in reversed(range(len(mine))):
+            i = mine[j]
+            if j + 1 < len(mine) and blocks[mine[j + 1]][0] != blocks[i][1]:
+                run_end = blocks[i][1]
+            ends[i] = run_end
+    return tuple(ends)
+
+
+def _routes(agent_ids: npt.NDArray[np.str_], plan_ch: IntArray,
+            skills: Mapping[str, Collection[str]], channels: tuple[str, ...],
+            config: Config) -> tuple[tuple[int, ...], ...]:
+    """Per agent (in :func:`_blocks`' order): the simulated channels it serves, highest
+    ``priority`` first (ties: config order): its skills plus the channels it is scheduled on."""
+    ids, agent = np.unique(agent_ids, return_inverse=True)
+    planned: list[set[int]] = [set() for _ in ids]
+    for a, c in zip(agent.tolist(), plan_ch.tolist(), strict=True):
+        if c >= 0:
+            planned[a].add(c)
+    pos = {c: i for i, c in enumerate(channels)}
+    rank = {i: (-config.channels[c].priority, i) for i, c in enumerate(channels)}
+    out = []
+    for a, agent_id in enumerate(ids.tolist()):
+        serves = planned[a] | {pos[c] for c in skills.get(agent_id, ()) if c in pos}
+        out.append(tuple(sorted(serves, key=rank.__getitem__)))
+    return tuple(out)
+
+
 # -- one replication -----------------------------------------------------------------------------
 
 def _replicate(model: _Model, seed: np.random.SeedSequence) -> _Counts:
@@ -401,14 +465,16 @@ def _replicate(model: _Model, seed: np.random.SeedSequence) -> _Counts:
     order = np.argsort(arrival, kind="stable")
     ch, iv = ch[order].astype(np.int64), iv[order].astype(np.int64)
     arrival, handle, patience = arrival[order], handle[order], patience[order]
-    start, end = _event_loop(model, arrival, ch, handle, patience)
-    return _count(model, ch, iv, arrival, patience, start, end)
+    start, end, planned, work_end = _event_loop(model, arrival, ch, handle, patience)
+    return _count(model, ch, iv, arrival, patience, start, end, planned, work_end)
 
 
 def _event_loop(model: _Model, arrival_a: FloatArray, ch_a: IntArray, handle_a: FloatArray,
-                patience_a: FloatArray) -> tuple[FloatArray, FloatArray]:
+                patience_a: FloatArray
+                ) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
     """Run the queues; return each contact's service start and end (NaN if never served; the
-    end is ``-inf`` for a contact that abandoned, ``+inf`` for one still waiting)."""
+    end is ``-inf`` for a contact that abandoned, ``+inf`` for one still waiting), and the
+    planned channel and end of work of the agent who served it (-1 and NaN if none)."""
     arrival, chan = arrival_a.tolist(), ch_a.tolist()
     handle, patience = handle_a.tolist(), patience_a.tolist()
     n = len(arrival)
@@ -417,6 +483,9 @@ def _event_loop(model: _Model, arrival_a: FloatArray, ch_a: IntArray, handle_a: 
     nan, inf = math.nan, math.inf
     start = [nan] * n
     end = [inf] * n  # waiting until served or abandoned
+    served_plan = [-1] * n
+    served_until = [nan] * n
+    routes, work_end = model.routes, model.work_end
     blocks = model.blocks
     heap: list[tuple[float, int, int]] = [(b[0], _BLOCK_START, i) for i, b in enumerate(blocks)]
     heap += [(b[1], _BLOCK_END, i) for i, b in enumerate(blocks)]
@@ -436,6 +505,8 @@ def _event_loop(model: _Model, arrival_a: FloatArray, ch_a: IntArray, handle_a: 
         c = chan[k]
         start[k] = t
         end[k] = t + handle[k]
+        served_plan[k] = on_ch[a]
+        served_until[k] = work_end[block[a]]
         sess[a] += 1
         sess_ch[a] = c
         push(heap, (end[k], _DEPART, a))
@@ -443,16 +514,25 @@ def _event_loop(model: _Model, arrival_a: FloatArray, ch_a: IntArray, handle_a: 
     def offer(a: int, t: float) -> None:
         """Agent ``a`` changed state: let it take waiting contacts, then list it as free."""
         token[a] += 1
-        c = on_ch[a]
-        if c < 0 or (sess[a] and sess_ch[a] != c):
+        if on_ch[a] < 0:
             return
-        q = queue[c]
-        while sess[a] < conc[c] and q:
-            k = q.popleft()
-            if end[k] == inf and start[k] != start[k]:  # still waiting (start is NaN)
-                serve(k, a, t)
-        if sess[a] < conc[c]:
-            push(free[c], (sess[a], idle_since[a], a, token[a]))
+        serves = (on_ch[a],) if routes is None else routes[a]
+        if sess[a]:  # holding contacts: only more of the same channel
+            if sess_ch[a] not in serves:
+                return
+            serves = (sess_ch[a],)
+        for c in serves:  # highest priority first
+            q = queue[c]
+            while sess[a] < conc[c] and q:
+                k = q.popleft()
+                if end[k] == inf and start[k] != start[k]:  # still waiting (start is NaN)
+                    serve(k, a, t)
+            if sess[a]:
+                serves = (c,)
+                break
+        for c in serves:
+            if sess[a] < conc[c]:
+                push(free[c], (sess[a], idle_since[a], a, token[a]))
 
     i = 0
     while True:
@@ -492,11 +572,13 @@ def _event_loop(model: _Model, arrival_a: FloatArray, ch_a: IntArray, handle_a: 
             i += 1
         else:
             break
-    return np.array(start, dtype=float), np.array(end, dtype=float)
+    return (np.array(start, dtype=float), np.array(end, dtype=float),
+            np.array(served_plan, dtype=np.int64), np.array(served_until, dtype=float))
 
 
 def _count(model: _Model, ch: IntArray, iv: IntArray, arrival: FloatArray, patience: FloatArray,
-           start: FloatArray, end: FloatArray) -> _Counts:
+           start: FloatArray, end: FloatArray, planned: IntArray,
+           work_end: FloatArray) -> _Counts:
     """Totals per channel and arrival interval from each contact's fate."""
     n_ch, n_int = model.volume.shape
     size = n_ch * n_int
@@ -519,6 +601,14 @@ def _count(model: _Model, ch: IntArray, iv: IntArray, arrival: FloatArray, patie
     met = np.where(deferred, on_time, met)
     eligible = np.where(deferred, known, eligible)
 
+    weight = 1.0 / np.asarray(model.concurrency, dtype=float)[ch]  # a chat session's share
+    # staffed time: the part of a contact served within the agent's work moves from its planned
+    # channel to the contact's; the part past the end of its work is staffed time it adds
+    in_work = np.minimum(end, work_end)
+    after = np.maximum(start, work_end)
+    lent = answered & (planned >= 0) & (planned != ch)
+    late = answered & (end > work_end)
+
     def total(values: npt.NDArray[np.bool_] | FloatArray) -> FloatArray:
         sums = np.bincount(cell, weights=np.asarray(values, dtype=float), minlength=size)
         return np.asarray(sums, dtype=float).reshape(n_ch, n_int)
@@ -531,26 +621,40 @@ def _count(model: _Model, ch: IntArray, iv: IntArray, arrival: FloatArray, patie
         wait_seconds=total(wait),
         met=total(met),
         eligible=total(eligible),
-        busy_seconds=_busy_seconds(model, ch[answered], start[answered], end[answered]),
+        busy_seconds=_busy_seconds(model, ch[answered], start[answered], end[answered],
+                                   weight[answered]),
+        extra_staffed_seconds=(
+            _busy_seconds(model, ch[lent], start[lent], in_work[lent], weight[lent])
+            - _busy_seconds(model, planned[lent], start[lent], in_work[lent], weight[lent])
+            + _busy_seconds(model, ch[late], after[late], end[late], weight[late])),
     )
 
 
-def _busy_seconds(model: _Model, ch: IntArray, start: FloatArray, end: FloatArray) -> FloatArray:
-    """Handle time per channel and interval it was worked in (chat: divided by concurrency).
+def _busy_seconds(model: _Model, ch: IntArray, start: FloatArray, end: FloatArray,
+                  weight: FloatArray) -> FloatArray:
+    """Weighted handle time per channel ``ch`` and interval it was worked in (a chat session
+    weighs 1 / concurrency).
 
-    ``busy(t) = Σ clip(t − start, 0, end − start)`` is evaluated at every interval edge from the
-    sorted starts and ends; its differences are the busy time inside each interval.
+    ``busy(t) = Σ w·clip(t − start, 0, end − start)`` is evaluated at every interval edge from
+    the sorted starts and ends; its differences are the busy time inside each interval.
     """
     n_ch, n_int = model.volume.shape
     edges = np.arange(n_int + 1) * model.interval_seconds
     out = np.zeros((n_ch, n_int))
+
+    def below(times: FloatArray, w: FloatArray) -> FloatArray:
+        """``Σ w·(edge − time)`` over the times up to each edge."""
+        order = np.argsort(times, kind="stable")
+        t, w = times[order], w[order]
+        cum_w = np.concatenate([[0.0], np.cumsum(w)])
+        cum_wt = np.concatenate([[0.0], np.cumsum(w * t)])
+        k = np.searchsorted(t, edges)
+        return np.asarray(cum_w[k] * edges - cum_wt[k], dtype=float)
+
     for c in range(n_ch):
-        s, e = np.sort(start[ch == c]), np.sort(end[ch == c])
-        cum_s = np.concatenate([[0.0], np.cumsum(s)])
-        cum_e = np.concatenate([[0.0], np.cumsum(e)])
-        ns, ne = np.searchsorted(s, edges), np.searchsorted(e, edges)
-        busy = (ns * edges - cum_s[ns]) - (ne * edges - cum_e[ne])
-        out[c] = np.diff(busy) / model.concurrency[c]
+        mine = ch == c
+        busy = below(start[mine], weight[mine]) - below(end[mine], weight[mine])
+        out[c] = np.diff(busy)
     return out
 
 
@@ -645,14 +749,15 @@ def _long(keys: pd.Index, key_name: str, channels: tuple[str, ...],
 def _summarise(model: _Model, index: pd.DatetimeIndex, grid: Grid, config: Config,
                counts: list[_Counts]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     names = ("offered", "answered", "abandoned", "in_queue_at_end", "wait_seconds", "met",
-             "eligible", "busy_seconds")
+             "eligible", "busy_seconds", "extra_staffed_seconds")
     stack = {n: np.stack([getattr(c, n) for c in counts]) for n in names}
-    per_interval = _frame(model, config, stack, model.staffed_seconds)
+    staffed = model.staffed_seconds + stack["extra_staffed_seconds"].mean(axis=0)
+    per_interval = _frame(model, config, stack, staffed)
     days = pd.Index(np.unique(grid.local_day(index)))
     onehot = np.zeros((len(index), len(days)))
     onehot[np.arange(len(index)), model.day_of_interval] = 1.0
     per_day = _frame(model, config, {n: v @ onehot for n, v in stack.items()},
-                     model.staffed_seconds @ onehot)
+                     staffed @ onehot)
     queued = per_day.pop("in_queue_at_end")
     per_interval.pop("in_queue_at_end")
     intervals = _long(index, F.INTERVAL_START, model.channels, per_interval)

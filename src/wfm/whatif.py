@@ -44,7 +44,7 @@ from wfm.hours import WEEKDAYS, parse_hours
 from wfm.io.roster import Agent
 from wfm.pipeline import schedule_requirements
 from wfm.shrinkage import parse_shrinkage
-from wfm.simulate import simulate, week_summary
+from wfm.simulate import agent_skills, simulate, week_summary
 from wfm.staffing import requirements
 from wfm.timegrid import Grid
 
@@ -410,16 +410,17 @@ def _run_scenario(inputs: _Inputs, name: str, changes: tuple[Change, ...]) -> pd
                 channel = config.channels[change.knob.removeprefix("hours.")]
                 forecast = _close_outside_hours(forecast, channel, grid)
     req = requirements(forecast, config, grid)
-    intervals, shifts = inputs.agent_intervals, inputs.shifts
+    intervals, shifts, agents = inputs.agent_intervals, inputs.shifts, inputs.agents
     span = pd.DatetimeIndex(intervals[F.INTERVAL_START].unique()).sort_values()
     if headcount:
         days = grid.local_day(span)
+        agents = change_headcount(agents, headcount)
         planned = schedule_requirements(
-            req, change_headcount(inputs.agents, headcount), config, grid, start=days[0],
-            days=(days[-1] - days[0]).days + 1, time_limit=inputs.time_limit)
+            req, agents, config, grid, start=days[0], days=(days[-1] - days[0]).days + 1,
+            time_limit=inputs.time_limit)
         intervals, shifts = planned.schedule.agent_intervals, planned.schedule.shifts
     sim = simulate(intervals, forecast, config, grid, replications=inputs.replications,
-                   seed=inputs.seed, workers=1)
+                   seed=inputs.seed, workers=1, skills=agent_skills(agents))
     return _figures(name, config, req, span, intervals, shifts, sim.daily, grid)
 
 
