@@ -606,3 +606,43 @@ def test_lower_bound_is_below_a_known_optimum(site) -> None:
 
     assert s.lower_bound <= 338 + 1e-6
     assert s.objective == pytest.approx(338, abs=1e-6)
+
+
+# --- the LP relaxation's shifts and the neighbourhood search ------------------------------------
+
+
+def test_an_integral_relaxation_rounds_to_its_own_shifts(site) -> None:
+    from wfm.schedule.bound import lp_relaxation
+    from wfm.schedule.heuristic import round_relaxation
+
+    config = site()
+    req = requirements(config, MONDAY, 2, voice=between(9, 13))
+    problem = build_problem(req, (agent("A1", "voice"),), config, start=MONDAY, days=2)
+
+    relaxation = lp_relaxation(problem)
+    weeks = round_relaxation(problem, relaxation)
+
+    assert relaxation.value == pytest.approx(2 * 4 * PAID)
+    assert sorted(k for (_, k), x in relaxation.shifts.items() if x > 0.5) == weeks[0]
+    starts = [problem.index[problem.options[k].work[0]] for k in weeks[0]]
+    assert [t.hour for t in starts] == [9, 9]
+
+
+def test_rounded_relaxation_keeps_every_agents_rules(tiny_config_dict: dict[str, Any]) -> None:
+    from wfm.schedule.bound import lp_relaxation
+    from wfm.schedule.heuristic import agent_model, round_relaxation
+
+    config = _mid_size_site(tiny_config_dict, step=30)
+    req, agents = _mid_size(config, n_agents=8, days=7)
+    problem = build_problem(req, agents, config, start=MONDAY, days=7)
+
+    relaxation = lp_relaxation(problem)
+    weeks = round_relaxation(problem, relaxation)
+
+    assert relaxation is not None
+    assert weeks  # the LP puts people to work, and so does its rounding
+    for a, week in weeks.items():
+        m = agent_model(problem, a)
+        for (_, k), var in m.shift.items():
+            m.model.add(var == int(k in week))
+        assert cp_model.CpSolver().solve(m.model) == cp_model.OPTIMAL, agents[a].agent_id

@@ -19,6 +19,7 @@ agents' fractional solutions); it is just several times smaller.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
 
@@ -26,8 +27,19 @@ from wfm.schedule.problem import SchedulingProblem
 from wfm.schedule.rules import preference_costs
 
 
-def lp_lower_bound(problem: SchedulingProblem, time_limit_seconds: float = 30.0) -> float | None:
-    """The LP relaxation's optimum, or None when GLOP does not finish within the limit."""
+@dataclass(frozen=True)
+class Relaxation:
+    """The LP relaxation's optimum and its shifts: per class of interchangeable agents
+    (position in :attr:`SchedulingProblem.twins`) the fractional number of them working each
+    shift option."""
+
+    value: float
+    shifts: dict[tuple[int, int], float]
+
+
+def lp_relaxation(problem: SchedulingProblem,
+                  time_limit_seconds: float = 30.0) -> Relaxation | None:
+    """The LP relaxation solved, or None when GLOP does not finish within the limit."""
     p = problem
     w = p.weights
     lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -40,11 +52,13 @@ def lp_lower_bound(problem: SchedulingProblem, time_limit_seconds: float = 30.0)
     step = p.interval_minutes
     # shifts per agent type, and their sum per skill group and option
     count: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
-    for members in p.twins:
+    shifts: dict[tuple[int, int], pywraplp.Variable] = {}
+    for t, members in enumerate(p.twins):
         a, n = members[0], len(members)
         agent, rules = p.agents[a], p.agents[a].rules
         assert rules is not None
         x = {k: lp.NumVar(0, n, "") for k in p.allowed[a]}
+        shifts.update({(t, k): var for k, var in x.items()})
         wishes = preference_costs(p, a)
         by_day: dict[int, list[pywraplp.Variable]] = defaultdict(list)
         g = p.group_of[a]
@@ -105,4 +119,6 @@ def lp_lower_bound(problem: SchedulingProblem, time_limit_seconds: float = 30.0)
     status = lp.Solve()
     if status != pywraplp.Solver.OPTIMAL:
         return None
-    return float(objective.Value())
+    return Relaxation(float(objective.Value()),
+                      {key: var.solution_value() for key, var in shifts.items()
+                       if var.solution_value() > 1e-9})

@@ -6,7 +6,8 @@ the week of shifts that is best against everybody else's coverage, solved exactl
 agent's own rules (:data:`~wfm.schedule.rules.AGENT_RULES`) with a one-agent CP-SAT model. The
 first pass starts from nobody working (agents with fewer skills first: they have fewer places to
 go), later passes repeat over all agents until nothing improves, with random shakes to leave
-local optima, until time runs out. Breaks sit at their nominal starts here; CP-SAT moves them.
+local optima, until time runs out. Breaks are spread over their windows here; CP-SAT places
+them.
 """
 
 from __future__ import annotations
@@ -19,30 +20,84 @@ import numpy as np
 from ortools.sat.python import cp_model
 from scipy import sparse
 
+from wfm.schedule.bound import Relaxation
 from wfm.schedule.problem import SchedulingProblem
 from wfm.schedule.rules import AGENT_RULES, ModelVars, Rule, preference_costs
 
+_LP_SCALE = 1000.0
+"""Fractional LP shifts are scaled to the integer objective of the one-agent model."""
 SHAKES = 20
 """Shakes in a row without improvement after which the local search stops."""
 
 
 def _incidence(p: SchedulingProblem) -> sparse.csr_matrix:
-    """Sparse (option x interval) matrix: 1 where the option works in the interval."""
-    rows = np.repeat(np.arange(len(p.options)), [len(o.work) for o in p.options])
-    cols = np.fromiter((i for o in p.options for i in o.work), dtype=np.int64, count=len(rows))
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
-                             shape=(len(p.options), len(p.index)))
+    """Sparse (option x interval) matrix: the share of an agent the option works there.
+
+    Each break is spread evenly over the starts its window allows (an interval it may cover
+    loses ``starts covering it / starts`` of an agent), as the LP bound spreads it: the search
+    then values a shift by the coverage it gives once breaks are placed, not by breaks at one
+    fixed start that CP-SAT moves afterwards.
+    """
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for k, o in enumerate(p.options):
+        share = dict.fromkeys(o.slots, 1.0)
+        for b in o.breaks:
+            for s in b.starts:
+                for i in range(s, s + b.length):
+                    if i in share:
+                        share[i] -= 1.0 / len(b.starts)
+        for i, v in share.items():
+            if v > 1e-9:
+                rows.append(k)
+                cols.append(i)
+                vals.append(v)
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(p.options), len(p.index)))
+
+
+def round_relaxation(problem: SchedulingProblem,
+                     relaxation: Relaxation) -> dict[int, list[int]]:
+    """A rule-abiding week per agent that follows the LP relaxation's shifts.
+
+    Class by class of interchangeable agents, each member takes the week (under all its own
+    rules, with a one-agent CP-SAT model) that holds the most of the class's fractional shifts
+    still unclaimed; the shifts it takes are claimed once each.
+    """
+    p = problem
+    out: dict[int, list[int]] = {}
+    for t, members in enumerate(p.twins):
+        left = np.zeros(len(p.options))
+        for (cls, k), value in relaxation.shifts.items():
+            if cls == t:
+                left[k] = value
+        model = agent_model(p, members[0])
+        for a in members:
+            if left.sum() < 0.5:
+                break
+            # a shift the LP barely uses is worth little; a small cost per shift keeps out
+            # shifts no fraction asks for
+            week = _solve_agent(model, _LP_SCALE * (np.minimum(left, 1.0) - 0.05), [])
+            if not week:
+                continue
+            out[a] = week
+            left[week] = np.maximum(left[week] - 1.0, 0.0)
+    return out
 
 
 def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
-                 report: Callable[[float], None] | None = None) -> dict[int, list[int]]:
+                 report: Callable[[float], None] | None = None,
+                 restart: Callable[[], dict[int, list[int]] | None] | None = None
+                 ) -> dict[int, list[int]]:
     """Agent position -> option ids of a rule-abiding week, improved until ``seconds`` pass.
 
     Each agent's value of working interval *i* is what one more agent there is worth against the
     others' coverage: the channel's under-coverage weight if the channel is short, minus the
     over-coverage weight if not, on the agent's best open channel; minus paid time and unmet
     wishes. Agents whose own rules admit no week are left out (the diagnosis names them).
-    ``report`` is called with each better objective found (breaks at their nominal starts).
+    ``restart`` is asked after each agent's move for a week per agent to descend from instead
+    (e.g. :func:`round_relaxation` of an LP that finished meanwhile); None means no new start.
+    ``report`` is called with each better objective found (breaks spread over their windows).
     """
     p = problem
     w = p.weights
@@ -55,24 +110,27 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     skills_of = [[p.channels.index(c) for c in a.skills] for a in p.agents]
     chosen: dict[int, list[int]] = {}
     cover = np.zeros((len(p.channels), len(p.index)))
-    placed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    """Per agent: the (channel, interval) pairs it covers."""
+    placed: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    """Per agent: the (channel, interval, share of an agent) it covers."""
     models = {a: agent_model(p, a) for a in range(len(p.agents))}
     rng = np.random.default_rng(seed)
 
     def place(a: int, ks: list[int]) -> None:
         """Put agent ``a`` on its most short open channel in each interval it works."""
         skills = skills_of[a]
-        at = np.array([i for k in ks for i in p.options[k].work if i < p.horizon], dtype=np.int64)
+        rows = incidence[ks] if ks else sparse.csr_matrix((0, len(p.index)))
+        inside = rows.indices < p.horizon
+        at, share = rows.indices[inside].astype(np.int64), rows.data[inside]
         short = np.where(p.open[skills][:, at], p.required[skills][:, at] - cover[skills][:, at],
                          -np.inf)
         chosen_channel = np.asarray(skills)[np.argmax(short * prio[skills], axis=0)]
-        np.add.at(cover, (chosen_channel, at), 1)
-        placed[a] = (chosen_channel, at)
+        np.add.at(cover, (chosen_channel, at), share)
+        placed[a] = (chosen_channel, at, share)
 
     def remove(a: int) -> None:
         if a in placed:
-            np.subtract.at(cover, placed.pop(a), 1)
+            channel, at, share = placed.pop(a)
+            np.subtract.at(cover, (channel, at), share)
 
     def objective() -> float:
         gap = (p.required - cover)[:, :p.horizon]
@@ -113,8 +171,17 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
         for a, ks in chosen.items():
             place(a, ks)
 
+    def restarted() -> bool:
+        """Take up a new start if ``restart`` has one."""
+        fresh = restart() if restart is not None else None
+        if fresh is not None:
+            replace_all(fresh)
+        return fresh is not None
+
     for a in sorted(range(len(p.agents)), key=lambda a: (len(p.agents[a].skills), a)):
         respond(a)
+        if restarted():
+            break
     best_value, best_chosen = objective(), dict(chosen)
     report = report or (lambda _value: None)
     report(best_value)
@@ -130,6 +197,9 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
                 if time.perf_counter() >= deadline:
                     break
                 changed |= respond(a)
+                if restarted():
+                    changed = True
+                    break
         value = objective()
         if value < best_value - 1e-9:
             best_value, best_chosen, stale = value, dict(chosen), 0
@@ -139,6 +209,9 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
             stale += 1
         if time.perf_counter() >= deadline:
             break
+        if restarted():  # descend from it next, instead of a shake
+            stale = 0
+            continue
         size = min(len(p.agents), max(2, len(p.agents) // 8))
         shaken = rng.choice(len(p.agents), size=size, replace=False)
         for a in shaken.tolist():

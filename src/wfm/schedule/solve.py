@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,8 @@ from wfm.errors import InfeasibleError, SolveTimeoutError
 from wfm.hours import WEEKDAYS
 from wfm.io.roster import Agent
 from wfm.schedule import rules as R
-from wfm.schedule.bound import lp_lower_bound
-from wfm.schedule.heuristic import agent_model, local_search
+from wfm.schedule.bound import Relaxation, lp_relaxation
+from wfm.schedule.heuristic import agent_model, local_search, round_relaxation
 from wfm.schedule.problem import SchedulingProblem
 from wfm.schedule.rules import HARD_RULES, SOFT_RULES, ModelVars, Penalty
 
@@ -215,34 +216,67 @@ def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits, start: flo
     ``LOCAL_SEARCH_SHARE`` of the time limit after ``start`` (a ``time.perf_counter()`` reading).
 
     The LP runs in a forked child that inherits the problem (nothing is pickled: the search
-    fills the problem's caches meanwhile) and sends back its bound through a pipe.
+    fills the problem's caches meanwhile) and sends back its relaxation through a pipe. Its
+    shifts, rounded to a week per agent (:func:`round_relaxation`), are one more start for the
+    search, taken up after the descent during which the LP finishes.
     """
     search = limits.time_seconds * LOCAL_SEARCH_SHARE - (time.perf_counter() - start)
     lp_seconds = limits.time_seconds * LP_SHARE
     if limits.workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        bound = lp_lower_bound(problem, lp_seconds)
-        return bound, local_search(problem, seconds=search - lp_seconds, seed=limits.seed,
-                                   report=report)
+        t0 = time.perf_counter()
+        relaxation = lp_relaxation(problem, lp_seconds)
+        lp_start = round_relaxation(problem, relaxation) if relaxation else None
+        chosen = local_search(problem, seconds=search - (time.perf_counter() - t0),
+                              seed=limits.seed, report=report,
+                              restart=_once(lambda: lp_start))
+        return (relaxation.value if relaxation else None), chosen
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_send_bound, args=(problem, lp_seconds, send), daemon=True)
+    child = context.Process(target=_send_relaxation, args=(problem, lp_seconds, send),
+                            daemon=True)
     child.start()
     send.close()
-    chosen = local_search(problem, seconds=search, seed=limits.seed, report=report)
-    bound = None
-    try:
-        if receive.poll(lp_seconds + 10):
-            bound = receive.recv()
-    except EOFError:  # pragma: no cover — the child died (out of memory); no LP bound then
-        pass
+    got: list[Relaxation | None] = []
+
+    def arrived() -> dict[int, list[int]] | None:
+        """The LP's rounded shifts the first time they are there, else None."""
+        if got or not receive.poll():
+            return None
+        got.append(_receive(receive))
+        return round_relaxation(problem, got[0]) if got[0] is not None else None
+
+    chosen = local_search(problem, seconds=search, seed=limits.seed, report=report,
+                          restart=arrived)
+    if not got:
+        got.append(_receive(receive) if receive.poll(lp_seconds + 10) else None)
     child.join(timeout=1)
     if child.is_alive():  # pragma: no cover
         child.kill()
-    return bound, chosen
+    return (got[0].value if got[0] is not None else None), chosen
 
 
-def _send_bound(problem: SchedulingProblem, seconds: float, send: Connection) -> None:
-    send.send(lp_lower_bound(problem, seconds))
+def _once(make: Callable[[], dict[int, list[int]] | None]
+          ) -> Callable[[], dict[int, list[int]] | None]:
+    """``make()`` the first time it is called, None after."""
+    calls: list[bool] = []
+
+    def call() -> dict[int, list[int]] | None:
+        if calls:
+            return None
+        calls.append(True)
+        return make()
+    return call
+
+
+def _receive(receive: Connection) -> Relaxation | None:
+    try:
+        return cast(Relaxation | None, receive.recv())
+    except EOFError:  # pragma: no cover — the child died (out of memory); no LP bound then
+        return None
+
+
+def _send_relaxation(problem: SchedulingProblem, seconds: float, send: Connection) -> None:
+    send.send(lp_relaxation(problem, seconds))
     send.close()
 
 
