@@ -164,7 +164,7 @@ def load_axa(folder: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         s = s.droplevel(0)
         days = grid.local_day(pd.DatetimeIndex([s.index.min(), s.index.max()]))
         index = grid.intervals(days[0], (days[1] - days[0]).days + 1)
-        values = s.reindex(index).to_numpy(float)
+        values = s.reindex(index).to_numpy(float, copy=True)  # pandas 3: views are read-only
         absent = np.isnan(values)
         values[absent & index.isin(logged)] = 0.0  # active queue, no row: nothing received
         parts.append(pd.DataFrame({F.INTERVAL_START: index, F.CHANNEL: channel, COUNT: values,
@@ -284,9 +284,9 @@ def target_intervals(ds: DataSet, minutes: int, origin: dt.date) -> pd.DatetimeI
 def model_mask(ds: DataSet, index: pd.DatetimeIndex) -> np.ndarray:
     """Which intervals the peers' series hold (the bank: open weekday intervals only)."""
     day, minute = wall_keys(index, ds.tz)
-    return (np.isin(day.dayofweek, ds.weekdays) & (minute >= ds.first_minute)
+    return (np.isin(day.day_of_week, ds.weekdays) & (minute >= ds.first_minute)
             & (minute <= ds.last_minute) if ds.last_minute < 1440 else
-            np.isin(day.dayofweek, ds.weekdays))
+            np.isin(day.day_of_week, ds.weekdays))
 
 
 def baselines(hist: pd.DataFrame, targets: pd.DatetimeIndex, tz: str) -> tuple[
@@ -312,7 +312,7 @@ def baselines(hist: pd.DataFrame, targets: pd.DatetimeIndex, tz: str) -> tuple[
 def filled(hist: pd.DataFrame, tz: str) -> pd.Series:
     """Counts with gaps filled from the same weekday and time of the most recent earlier week."""
     day, minute = wall_keys(hist[F.INTERVAL_START], tz)
-    keys = [np.asarray(day.dayofweek), minute]
+    keys = [np.asarray(day.day_of_week), minute]
     y = hist[COUNT].astype(float)
     y = y.groupby(keys).ffill().groupby(keys).bfill().fillna(0.0)
     return y

@@ -19,6 +19,8 @@ The zoo, from baseline to structure:
   seasonally adjusted daily level forecast by damped-trend ETS.
 - ``poisson_glm``: a Poisson GLM of the interval counts with weekday × Fourier time-of-day terms
   and a trend.
+- ``recent_level``: the weighted index with the last days' level carried forward (an AR(1) on
+  the day totals' log deviation from the index).
 - ``combination``: the mean of the structural models' forecasts (simple averages are hard to
   beat: Clemen 1989; Makridakis et al., M4, 2020).
 """
@@ -26,6 +28,7 @@ The zoo, from baseline to structure:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -272,11 +275,54 @@ class PoissonGlm(_Model):
         return out
 
 
+class RecentLevel(_Model):
+    """The weighted index with the level of the last known days carried forward.
+
+    Each of the last :attr:`scored_days` known days is compared with the weighted index fitted
+    on the days before it: ``e = log(day total / index total)``. Day-level deviations persist
+    (on the fpp3 bank the lag-one autocorrelation is about 0.6), so they are forecast as an
+    AR(1) around their mean, ``e(h) = mean + phi^h (e_last − mean)`` for the h-th open day
+    ahead, with ``phi`` the lag-one autocorrelation (clipped to [0, 0.95]); each forecast day is
+    the index × ``exp(e(h))``. This is the day-level part of Weinberg, Brown & Stroud, "Bayesian
+    forecasting of an inhomogeneous Poisson process with applications to call center data",
+    JASA 2007, with the intraday profile left to the index.
+    """
+
+    alias = "recent_level"
+    min_days = 6 * WEEK
+    scored_days: ClassVar[int] = 30
+    """Days whose deviation from the index is measured (at least 10 are needed)."""
+
+    def fit(self, train: DayMatrix) -> Self:
+        self._index = WeightedIndex(self.weeks).fit(train)
+        devs = []
+        for i in np.flatnonzero(train.known)[-self.scored_days:].tolist():
+            before = WeightedIndex(self.weeks).fit(train.head(i))
+            expected = float(before.rows[train.dates[i].weekday()].sum())
+            actual = float(train.values[i].sum())
+            if expected > 0 and actual > 0:
+                devs.append(math.log(actual / expected))
+        self._phi = self._mean = self._last = 0.0
+        if len(devs) >= 10:
+            d = np.asarray(devs)
+            x, y = d[:-1] - d.mean(), d[1:] - d.mean()
+            self._phi = float(np.clip((x * y).sum() / max(float((x * x).sum()), 1e-12), 0, 0.95))
+            self._mean, self._last = float(d.mean()), float(d[-1])
+        return self
+
+    def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
+        base = self._index.predict(dates)
+        ahead = np.cumsum(base.sum(axis=1) > 0)  # open days ahead; closed days keep zeros
+        level = self._mean + self._phi ** ahead * (self._last - self._mean)
+        return base * np.exp(level)[:, None] if self._phi > 0 else base
+
+
 class Combination(_Model):
     """The mean of the structural models' forecasts (those with enough history)."""
 
     alias = "combination"
-    members: ClassVar[tuple[str, ...]] = ("weighted_index", "topdown_ets", "mstl", "poisson_glm")
+    members: ClassVar[tuple[str, ...]] = ("weighted_index", "topdown_ets", "mstl", "poisson_glm",
+                                          "recent_level")
     min_days = 2 * WEEK
 
     def fit(self, train: DayMatrix) -> Self:
@@ -297,7 +343,8 @@ def combine(forecasts: Sequence[np.ndarray]) -> np.ndarray:
 
 MODELS: dict[str, type[VolumeModel]] = {m.alias: m for m in cast(
     "tuple[type[VolumeModel], ...]",
-    (SeasonalNaive, Median4w, WeightedIndex, TopDownEts, Mstl, PoissonGlm, Combination))}
+    (SeasonalNaive, Median4w, WeightedIndex, TopDownEts, Mstl, PoissonGlm, RecentLevel,
+     Combination))}
 """Every volume model by alias, simplest first; ``forecast.models: auto`` tries them all."""
 
 
