@@ -218,18 +218,18 @@ def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits, start: flo
     The LP runs in a forked child that inherits the problem (nothing is pickled: the search
     fills the problem's caches meanwhile) and sends back its relaxation through a pipe. Its
     shifts, rounded to a week per agent (:func:`round_relaxation`), are one more start for the
-    search, taken up after the descent during which the LP finishes.
+    search, taken up as soon as they arrive.
     """
     search = limits.time_seconds * LOCAL_SEARCH_SHARE - (time.perf_counter() - start)
     lp_seconds = limits.time_seconds * LP_SHARE
     if limits.workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         t0 = time.perf_counter()
         relaxation = lp_relaxation(problem, lp_seconds)
-        lp_start = round_relaxation(problem, relaxation) if relaxation else None
+        lp_start = None if relaxation is None else round_relaxation(problem, relaxation)
         chosen = local_search(problem, seconds=search - (time.perf_counter() - t0),
                               seed=limits.seed, report=report,
                               restart=_once(lambda: lp_start))
-        return (relaxation.value if relaxation else None), chosen
+        return (None if relaxation is None else relaxation.value), chosen
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_send_relaxation, args=(problem, lp_seconds, send),
