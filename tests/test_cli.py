@@ -415,6 +415,26 @@ def test_simulate_writes_interval_and_daily_results(small_site: Path, published:
     assert (sim["answered"] + sim["abandoned"] <= sim["offered"] * (1 + 1e-5) + 1e-4).all()
 
 
+def test_simulate_by_skill_without_a_roster_says_how_to_go_on(
+        small_site: Path, published: Path, forecast_run: tuple[Result, Path],
+        tmp_path: Path) -> None:
+    (published / "forecast.csv").write_bytes(forecast_run[1].read_bytes())
+    data = yaml.safe_load(small_site.read_text(encoding="utf-8"))
+    data.pop("roster", None)
+    data.pop("time_off", None)
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    by_skill = invoke("simulate", "--config", site, "--out-dir", published)
+    by_plan = invoke("simulate", "--config", site, "--out-dir", published, "--routing", "plan",
+                     "--replications", "2")
+
+    assert by_skill.exit_code == 1
+    assert "--routing plan" in by_skill.output
+    assert_no_traceback(by_skill)
+    assert by_plan.exit_code == 0, by_plan.output
+
+
 def test_simulate_without_a_forecast_names_the_file(small_site: Path, tmp_path: Path,
                                                     published: Path) -> None:
     (tmp_path / "agent_intervals.csv").write_bytes(

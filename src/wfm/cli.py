@@ -615,6 +615,9 @@ def simulate(config_path: Path, out_dir: Path, replications: int, seed: int,
     grid = Grid.from_config(config)
     intervals = read_agent_intervals(out_dir / "agent_intervals.csv", grid)
     fc = read_forecast(out_dir / "forecast.csv", config, grid)
+    if routing == "skills" and config.roster is None:
+        raise click.UsageError("skills-based routing reads the agents' skills from the roster: "
+                               "add 'roster:' to the config, or give --routing plan")
     skills = agent_skills(load_agents(config)) if routing == "skills" else None
     with err.status(f"simulating {replications} replications…"):
         result = run_simulation(intervals, fc, config, grid, replications=replications,
