@@ -174,7 +174,7 @@ def test_internal_error_exits_2_without_a_traceback(monkeypatch: pytest.MonkeyPa
         raise RuntimeError("disk on fire")
 
     monkeypatch.delenv("WFM_DEBUG", raising=False)
-    monkeypatch.setattr("wfm.cli.load_config", broken)
+    monkeypatch.setattr("wfm.cli.data.load_config", broken)
 
     result = invoke("validate", "--config", EXAMPLE)
 
