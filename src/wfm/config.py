@@ -388,6 +388,7 @@ class ForecastSettings(_Model):
     backtest_folds: int = Field(default=6, ge=1, le=52)
     backtest_horizon_days: int = Field(default=7, ge=1, le=56)
     history_weeks: int = Field(default=8, ge=1, le=104)
+    pool_tolerance: float = Field(default=0.05, ge=0, le=1)
     events: tuple[Event, ...] = ()
     detect_outliers: bool = True
     workers: int = Field(default=0, ge=0, le=64)

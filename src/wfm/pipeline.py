@@ -25,6 +25,7 @@ from wfm.evaluate import (
     shifts_from_intervals,
 )
 from wfm.forecast import ForecastResult, forecast
+from wfm.forecast.backtest import pool_members
 from wfm.io.history import DataReport, read_history
 from wfm.io.outputs import write_outputs
 from wfm.io.roster import Agent, load_agents
@@ -83,7 +84,7 @@ def last_week_accuracy(history: pd.DataFrame, config: Config, grid: Grid,
     last = grid.local_day(pd.DatetimeIndex([history[F.INTERVAL_START].max()]))[0]
     first = last - dt.timedelta(days=6)
     train = history[history[F.INTERVAL_START] < grid.midnight(first)]
-    models = tuple(dict.fromkeys(selected.values()))
+    models = tuple(dict.fromkeys(m for name in selected.values() for m in pool_members(name)))
     settings = config.forecast.model_copy(update={"models": models or "auto"})
     try:
         past = forecast(train, config.model_copy(update={"forecast": settings}), grid,

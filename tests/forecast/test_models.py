@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from wfm.forecast.backtest import SCORE_COLUMNS, Backtest, backtest
+from wfm.forecast.backtest import SCORE_COLUMNS, Backtest, backtest, relative_wape
 from wfm.forecast.intervals import Noise, count_bounds, coverage, fit_noise
 from wfm.forecast.models import CEILING, MODELS, forecast_rows, make
 from wfm.forecast.series import WEEK, DayMatrix
@@ -404,14 +405,49 @@ def scored() -> Scored:
     return train, backtest(train, tuple(MODELS), folds=4, horizon=WEEK, hours=close_hours)
 
 
-def test_leaderboard_has_one_row_per_model_sorted_by_wape(scored: Scored) -> None:
+def test_leaderboard_has_one_row_per_model_sorted_by_relative_wape(scored: Scored) -> None:
     _, bt = scored
     board = bt.leaderboard()
 
     assert sorted(board["model"]) == sorted(MODELS)
-    assert board["wape"].is_monotonic_increasing
+    assert board["relative_wape"].is_monotonic_increasing
     assert (board["folds"] == 4).all()
-    assert bt.best() == board["model"].iloc[0]
+    assert bt.pool(0.0) == (board["model"].iloc[0],)
+    rel = board["relative_wape"].to_numpy()
+    assert bt.pool(0.05) == tuple(board["model"][rel <= 1.05 * rel[0]])
+
+
+def test_relative_wape_against_hand_computed_ratios() -> None:
+    # fold 1 is three times as hard as fold 2 for every model: the mean of WAPEs ranks a first,
+    # by fold 1's 0.04; the geometric mean of ratios to each fold's median ranks b first
+    scores = pd.DataFrame({"model": ["a", "b", "c"] * 2, "fold": [1, 1, 1, 2, 2, 2],
+                           "wape": [0.30, 0.34, 0.36, 0.12, 0.09, 0.10]})
+
+    rel = relative_wape(scores)
+
+    assert rel["a"] == pytest.approx(np.sqrt(0.30 / 0.34 * 0.12 / 0.10))
+    assert rel["b"] == pytest.approx(np.sqrt(1.0 * 0.09 / 0.10))
+    assert rel["c"] == pytest.approx(np.sqrt(0.36 / 0.34 * 1.0))
+    assert rel.idxmin() == "b"
+    assert scores.groupby("model")["wape"].mean().idxmin() == "a"
+
+
+def test_a_pool_is_scored_from_its_members_mean_forecast(scored: Scored) -> None:
+    _, bt = scored
+    members = ("weighted_index", "poisson_glm")
+
+    pooled = bt.with_pool(members)
+
+    name = "weighted_index+poisson_glm"
+    e = pooled.errors[name]
+    assert_allclose(e.mu, (bt.errors[members[0]].mu + bt.errors[members[1]].mu) / 2)
+    fold1 = pooled.scores.set_index(["model", "fold"]).loc[(name, 1)]
+    cells = e.fold == 1
+    assert fold1["wape"] == pytest.approx(
+        np.abs(e.mu[cells] - e.actual[cells]).sum() / e.actual[cells].sum())
+    assert 0 < fold1["coverage80"] <= 1
+    assert pooled.noise(name) is not None
+    assert len(pooled.scores) == len(bt.scores) + 4
 
 
 def test_scores_have_one_row_per_model_and_fold(scored: Scored) -> None:
@@ -432,7 +468,7 @@ def test_structural_models_beat_seasonal_naive_on_a_stable_pattern(scored: Score
 
     for alias in ("weighted_index", "poisson_glm", "topdown_ets"):
         assert wapes[alias] < wapes["seasonal_naive"] - 0.01
-    assert bt.best() != "seasonal_naive"
+    assert bt.pool(0.0) != ("seasonal_naive",)
 
 
 def test_backtest_coverage_is_a_share_near_nominal(scored: Scored) -> None:

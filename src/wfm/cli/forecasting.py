@@ -58,7 +58,8 @@ def forecast(config_path: Path, history_path: Path | None, start: dt.date | None
              days: int | None, as_of: pd.Timestamp | None, out_path: Path) -> None:
     """Forecast volume and AHT per channel and interval, with 80/95 % intervals.
 
-    Each channel's model is chosen by a rolling-origin backtest (forecast.models: auto), public
+    Each channel's model is chosen by a rolling-origin backtest (forecast.models: auto; models
+    the backtest cannot tell apart are averaged, shown as a+b), public
     holidays and configured events are scaled by their learnt factors, and outlier days in the
     history are listed and left out of fitting.
 
@@ -138,7 +139,9 @@ def backtest(config_path: Path, history_path: Path | None, folds: int | None,
     days; folds do not overlap and the last ends with the history. Scores cover open
     intervals of ordinary days: WAPE, MASE (scaled by the weekly seasonal naive), RMSE
     (contacts per interval), bias (positive = over-forecast) and the share of actuals inside
-    the 80/95 % intervals (each fold's bounds calibrated on the other folds).
+    the 80/95 % intervals (each fold's bounds calibrated on the other folds). Models are ranked
+    by relative WAPE (each fold's WAPE over that fold's median, geometric mean over folds), the
+    measure forecast.models: auto selects by.
 
     \b
     Example:
@@ -154,17 +157,24 @@ def backtest(config_path: Path, history_path: Path | None, folds: int | None,
         result = evaluate(history, config, folds=folds, horizon_days=horizon_days)
     write_frame(result.scores, out_path)
     table = Table(title=f"Backtest → {out_path}")
-    for col in ("channel", "model", "WAPE", "MASE", "RMSE", "bias", "80 %", "95 %", "folds"):
+    for col in ("channel", "model", "rel. WAPE", "WAPE", "MASE", "RMSE", "bias", "80 %", "95 %",
+                "folds"):
         table.add_column(col, justify="left" if col in ("channel", "model") else "right",
                          no_wrap=col == "model")
+    tolerance = 1 + config.forecast.pool_tolerance
     for ch, g in result.leaderboard.groupby("channel", sort=False):
+        best = g["relative_wape"].iloc[0]
         for i, rec in enumerate(g.to_dict("records")):
-            table.add_row(str(ch) if i == 0 else "", f"{rec['model']}{' ★' if i == 0 else ''}",
+            star = " ★" if rec["relative_wape"] <= best * tolerance else ""
+            table.add_row(str(ch) if i == 0 else "", f"{rec['model']}{star}",
+                          number(rec["relative_wape"], ".3f"),
                           number(rec["wape"], ".1%"), number(rec["mase"], ".2f"),
                           number(rec["rmse"], ".2f"), number(rec["bias"], "+.1%"),
                           number(rec["coverage80"], ".0%"), number(rec["coverage95"], ".0%"),
                           str(rec["folds"]), end_section=i == len(g) - 1)
     out.print(table)
-    out.print("★ = lowest WAPE: what forecast.models: auto picks; 80 %/95 % = interval coverage")
+    out.print("rel. WAPE = geometric mean over folds of WAPE ÷ the fold's median WAPE; ★ = what "
+              "forecast.models: auto uses (the best, averaged with those within "
+              "forecast.pool_tolerance of it); 80 %/95 % = interval coverage")
     for note in result.notes:
         out.print(f"note: {note}")

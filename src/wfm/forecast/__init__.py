@@ -7,10 +7,12 @@ Per channel (channels run in parallel processes, ``forecast.workers``):
    detected outliers are left out of fitting.
 2. Every candidate model (:mod:`wfm.forecast.models`) is scored by a rolling-origin backtest
    at interval level (:mod:`wfm.forecast.backtest`); ``forecast.models: auto`` takes the one
-   with the lowest WAPE. A model that needs more history than there is is not tried, and the
-   result's ``notes`` say so.
-3. The chosen model forecasts the horizon; a future special day is scaled by its factor (learnt
-   from its past occurrences, or the event's multiplier); closed intervals are zero.
+   with the lowest relative WAPE, pooled with those within ``forecast.pool_tolerance`` of it
+   (their mean, named ``a+b``). A model that needs more history than there is is not tried,
+   and the result's ``notes`` say so.
+3. The chosen model (or pool) forecasts the horizon; a future special day is scaled by its
+   factor (learnt from its past occurrences, or the event's multiplier); closed intervals are
+   zero.
 4. 80/95 % bounds come from the chosen model's backtest errors (:mod:`wfm.forecast.intervals`).
 5. AHT: a trended daily level × a shrunk weekday × time-of-day profile (:mod:`wfm.forecast.aht`).
 
@@ -38,9 +40,9 @@ from wfm.config import Channel, Config
 from wfm.errors import DataError
 from wfm.forecast import calendar
 from wfm.forecast.aht import forecast_aht
-from wfm.forecast.backtest import Backtest, Hours, backtest
+from wfm.forecast.backtest import Backtest, Hours, backtest, pool_name
 from wfm.forecast.intervals import Noise, count_bounds, fit_noise
-from wfm.forecast.models import MODELS, forecast_rows
+from wfm.forecast.models import MODELS, combine, forecast_rows
 from wfm.forecast.series import WEEK, DayMatrix, day_matrix, fill_by_weekday, to_intervals
 from wfm.hours import MINUTES_PER_DAY
 from wfm.timegrid import Grid
@@ -257,20 +259,26 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     notes = list(prep.notes)
     ranked = [m for m in bt.leaderboard()["model"] if m in prep.candidates]
     order = ranked + [m for m in (*prep.candidates, *FALLBACK_ORDER) if m not in ranked]
+    pool = bt.pool(settings.pool_tolerance)
     end = prep.train.dates[-1]
     lead_days = (start - end).days - 1 + days
     dates = [end + dt.timedelta(days=i + 1) for i in range(lead_days)]
-    for chosen in order:
-        if MODELS[chosen].min_days > int(prep.train.known.sum()):
+    usable = int(prep.train.known.sum())
+    for members in ([pool] if len(pool) > 1 else []) + [(m,) for m in order]:
+        if any(MODELS[m].min_days > usable for m in members):
             continue
         try:
-            rows = forecast_rows(chosen, prep.train, dates, settings.history_weeks)
-            rows = rows * hours(dates)
+            rows = combine([forecast_rows(m, prep.train, dates, settings.history_weeks)
+                            for m in members]) * hours(dates)
             break
         except (ValueError, np.linalg.LinAlgError) as exc:
-            notes.append(f"channel '{name}': {chosen} failed to fit ({exc}); next best used")
+            notes.append(f"channel '{name}': {pool_name(members)} failed to fit ({exc}); "
+                         "next best used")
     else:
         raise DataError(None, f"channel '{name}': no volume model could be fitted")
+    chosen = pool_name(members)
+    if len(members) > 1:
+        bt = bt.with_pool(members)
     if not ranked:
         notes.append(f"channel '{name}': no backtest fold could be scored; {chosen} is used "
                      "without selection")
