@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 import pandas as pd
+from rich import box
 from rich.table import Table
 
 from wfm import frames as F
@@ -70,6 +71,7 @@ def forecast(config_path: Path, history_path: Path | None, start: dt.date | None
                    --days 1 --out out/today.csv
     """
     from wfm.forecast import forecast as run_forecast
+    from wfm.forecast.backtest import pool_members
     from wfm.io.export import write_frame
 
     config = load_config(config_path)
@@ -84,18 +86,19 @@ def forecast(config_path: Path, history_path: Path | None, start: dt.date | None
     write_frame(result.weekly[list(F.FORECAST_WEEKLY_COLUMNS)], Path(f"{stem}_weekly.csv"))
     table = Table(title=f"Forecast → {out_path}")
     for col in ("channel", "model", "days", "volume", "WAPE", "80 % cover"):
-        table.add_column(col, justify="left" if col in ("channel", "model") else "right",
-                         no_wrap=col == "model")
+        table.add_column(col, justify="left" if col in ("channel", "model") else "right")
     scores = result.backtest.groupby(["channel", "model"])[["wape", "coverage80"]].mean()
     for ch, g in result.daily.groupby("channel", sort=False):
         model = result.selected[str(ch)]
         key = (str(ch), model)
         row = scores.loc[[key]].iloc[0] if key in scores.index else None
-        table.add_row(str(ch), model, str(len(g)), f"{g[F.VOLUME].sum():,.0f}",
+        table.add_row(str(ch), " + ".join(pool_members(model)), str(len(g)),
+                      f"{g[F.VOLUME].sum():,.0f}",
                       number(None if row is None else row["wape"], ".1%"),
                       number(None if row is None else row["coverage80"], ".0%"))
     out.print(table)
-    out.print("WAPE and cover: the chosen model's rolling-origin backtest (wfm backtest)")
+    out.print("WAPE and cover: the chosen model's rolling-origin backtest (wfm backtest); "
+              "a + b: the mean of models the backtest could not tell apart")
     _print_outliers(result.outliers)
     for note in result.notes:
         out.print(f"note: {note}")
@@ -156,7 +159,7 @@ def backtest(config_path: Path, history_path: Path | None, folds: int | None,
     with err.status("backtesting…"):
         result = evaluate(history, config, folds=folds, horizon_days=horizon_days)
     write_frame(result.scores, out_path)
-    table = Table(title=f"Backtest → {out_path}")
+    table = Table(title=f"Backtest → {out_path}", box=box.SIMPLE_HEAD, collapse_padding=True)
     for col in ("channel", "model", "rel. WAPE", "WAPE", "MASE", "RMSE", "bias", "80 %", "95 %",
                 "folds"):
         table.add_column(col, justify="left" if col in ("channel", "model") else "right",
