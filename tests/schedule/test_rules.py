@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose
 from ortools.sat.python import cp_model
 
 from wfm import frames as F
@@ -646,3 +647,16 @@ def test_rounded_relaxation_keeps_every_agents_rules(tiny_config_dict: dict[str,
         for (_, k), var in m.shift.items():
             m.model.add(var == int(k in week))
         assert cp_model.CpSolver().solve(m.model) == cp_model.OPTIMAL, agents[a].agent_id
+
+
+def test_one_more_agent_is_worth_what_it_fills() -> None:
+    from wfm.schedule.heuristic import marginal_value
+
+    short = np.array([3.0, 1.0, 0.5, 0.25, 0.0, -2.0])
+
+    value = marginal_value(short, UNDER, OVER)
+
+    # a whole agent short: the full under weight; half of one: half of it, half over
+    assert_allclose(value, [UNDER, UNDER, 0.5 * UNDER - 0.5 * OVER, 0.25 * UNDER - 0.75 * OVER,
+                            -OVER, -OVER])
+    assert (np.diff(value) <= 0).all()  # never worth more where less is missing

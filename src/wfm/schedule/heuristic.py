@@ -92,9 +92,8 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     """Agent position -> option ids of a rule-abiding week, improved until ``seconds`` pass.
 
     Each agent's value of working interval *i* is what one more agent there is worth against the
-    others' coverage: the channel's under-coverage weight if the channel is short, minus the
-    over-coverage weight if not, on the agent's best open channel; minus paid time and unmet
-    wishes. Agents whose own rules admit no week are left out (the diagnosis names them).
+    others' coverage (:func:`marginal_value`) on the agent's best open channel, minus paid time
+    and unmet wishes. Agents whose own rules admit no week are left out (the diagnosis names them).
     ``restart`` is asked after each agent's move for a week per agent to descend from instead
     (e.g. :func:`round_relaxation` of an LP that finished meanwhile); None means no new start.
     ``report`` is called with each better objective found (breaks spread over their windows).
@@ -145,8 +144,8 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
         """Give agent ``a`` its best week against the others; True if it changed."""
         remove(a)
         skills = skills_of[a]
-        short = p.required[skills] - cover[skills] > 0
-        value = np.where(short, w.under * prio[skills], -w.over)
+        value = marginal_value(p.required[skills] - cover[skills], w.under * prio[skills],
+                               w.over)
         value = np.where(p.open[skills], value, -np.inf).max(axis=0)
         value = np.where(horizon & np.isfinite(value), value, 0.0)
         gain = incidence @ value - paid
@@ -217,6 +216,17 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
         for a in shaken.tolist():
             respond(a, noise=float(w.under))
     return _order_twins(p, best_chosen)
+
+
+def marginal_value(short: np.ndarray, under: np.ndarray | float, over: float) -> np.ndarray:
+    """What one more agent is worth where ``short`` agents are missing (negative: over).
+
+    It fills what is short up to one agent, at the under-coverage weight, and the rest of it is
+    over-coverage. Breaks spread over their windows leave fractions of an agent short; valuing
+    any shortfall as a whole agent sent agents where half of one was missing.
+    """
+    filled = np.clip(short, 0.0, 1.0)
+    return np.asarray(filled * under - (1.0 - filled) * over)
 
 
 def _order_twins(p: SchedulingProblem, chosen: dict[int, list[int]]) -> dict[int, list[int]]:
