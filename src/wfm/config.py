@@ -390,6 +390,7 @@ class ForecastSettings(_Model):
     history_weeks: int = Field(default=8, ge=1, le=104)
     pool_tolerance: float = Field(default=0.05, ge=0, le=1)
     events: tuple[Event, ...] = ()
+    month_edges: bool = True
     detect_outliers: bool = True
     workers: int = Field(default=0, ge=0, le=64)
 

@@ -20,7 +20,7 @@ from numpy.testing import assert_allclose
 from wfm import frames as F
 from wfm.config import Config, config_from_dict, load_config
 from wfm.errors import DataError
-from wfm.forecast import ForecastResult, evaluate, forecast
+from wfm.forecast import ForecastResult, calendar, evaluate, forecast
 from wfm.forecast.backtest import pool_members, relative_wape
 from wfm.forecast.models import MODELS
 from wfm.io.history import read_history
@@ -178,6 +178,25 @@ def test_outage_day_does_not_lower_its_weekdays_forecast(result: ForecastResult,
     assert undetected.outliers.empty
     assert day_volume(result, wednesday) == pytest.approx(true_day(wednesday), rel=0.05)
     assert day_volume(undetected, wednesday) < 0.95 * day_volume(result, wednesday)
+
+
+def test_a_month_start_effect_in_the_history_is_forecast() -> None:
+    first = dt.date(2024, 9, 2)  # nine month starts before the forecast
+    grid = Grid.from_config(config())
+    kinds = calendar.day_kinds(grid, [first + dt.timedelta(days=i)
+                                      for i in range((LAST - first).days + 1)],
+                               month_kinds=calendar.MONTH_KINDS)
+    starts = [d for d, k in kinds.items() if k == calendar.MONTH_FIRST]
+    june = dt.date(2025, 6, 2)  # Sunday the 1st: Monday is June's first business day
+
+    with_effect = forecast(history(first, factors=dict.fromkeys(starts, 1.25)), config())
+    without = forecast(history(first), config())
+
+    daily = with_effect.daily.set_index("date")
+    assert daily.loc[june, "special_day"] == calendar.MONTH_FIRST
+    assert day_volume(with_effect, june) / true_day(june) == pytest.approx(1.25, rel=0.08)
+    assert (without.daily["special_day"] != calendar.MONTH_FIRST).all()
+    assert day_volume(without, june) / true_day(june) == pytest.approx(1.0, rel=0.08)
 
 
 # --- model choice --------------------------------------------------------------------------------

@@ -82,6 +82,8 @@ class _Prepared:
     outliers: pd.DataFrame
     candidates: tuple[str, ...]
     notes: tuple[str, ...]
+    month_kinds: tuple[str, ...]
+    """The month edges this channel's history shows (:data:`calendar.MONTH_KINDS`)."""
 
 
 @dataclass(frozen=True)
@@ -199,20 +201,29 @@ def _prepare(hist: pd.DataFrame, channel: Channel, config: Config, grid: Grid) -
     settings = config.forecast
     name = channel.name
     matrix = day_matrix(hist, grid)
-    kinds = calendar.day_kinds(grid, list(matrix.dates), settings.events, name)
     totals = matrix.totals()
-    normal = kinds.to_numpy() == calendar.NORMAL
-    outliers = pd.DataFrame(columns=["channel", *calendar.OUTLIER_COLUMNS])
-    if settings.detect_outliers:
-        found = calendar.detect_outliers(totals, kinds)
-        outliers = found.assign(channel=name)[["channel", *calendar.OUTLIER_COLUMNS]]
-        normal &= ~pd.Index(matrix.dates).isin(list(found["date"]))
-    train = matrix.masked(normal)
+    # month edges are special only where this channel's history shows them: a first pass
+    # marks them all and keeps those that stand out from the weekly pattern
+    month_kinds: tuple[str, ...] = calendar.MONTH_KINDS if settings.month_edges else ()
+    while True:
+        kinds = calendar.day_kinds(grid, list(matrix.dates), settings.events, name,
+                                   month_kinds)
+        normal = kinds.to_numpy() == calendar.NORMAL
+        outliers = pd.DataFrame(columns=["channel", *calendar.OUTLIER_COLUMNS])
+        if settings.detect_outliers:
+            found = calendar.detect_outliers(totals, kinds)
+            outliers = found.assign(channel=name)[["channel", *calendar.OUTLIER_COLUMNS]]
+            normal &= ~pd.Index(matrix.dates).isin(list(found["date"]))
+        train = matrix.masked(normal)
+        expected = pd.Series(fill_by_weekday(train).sum(axis=1), index=pd.Index(matrix.dates))
+        shown = calendar.significant_kinds(totals, expected, kinds, month_kinds)
+        if shown == month_kinds:
+            break
+        month_kinds = shown
     usable = int(train.known.sum())
     if usable < WEEK:
         raise DataError(None, f"channel '{name}' has {usable} usable days of history (complete, "
                         f"ordinary days); at least {WEEK} are needed to forecast it")
-    expected = pd.Series(fill_by_weekday(train).sum(axis=1), index=pd.Index(matrix.dates))
     factors = calendar.special_day_factors(totals, expected, kinds, settings.events)
     wanted = tuple(MODELS) if settings.models == "auto" else tuple(settings.models)
     candidates = tuple(m for m in wanted if MODELS[m].min_days <= usable)
@@ -221,7 +232,7 @@ def _prepare(hist: pd.DataFrame, channel: Channel, config: Config, grid: Grid) -
     if not candidates:
         candidates = tuple(m for m in FALLBACK_ORDER if MODELS[m].min_days <= usable)[:1]
         notes.append(f"channel '{name}': falling back to {candidates[0]}")
-    return _Prepared(matrix, train, factors, outliers, candidates, tuple(notes))
+    return _Prepared(matrix, train, factors, outliers, candidates, tuple(notes), month_kinds)
 
 
 def _hours(channel: Channel, grid: Grid) -> Hours:
@@ -282,7 +293,7 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     if not ranked:
         notes.append(f"channel '{name}': no backtest fold could be scored; {chosen} is used "
                      "without selection")
-    kinds = calendar.day_kinds(grid, dates, settings.events, name)
+    kinds = calendar.day_kinds(grid, dates, settings.events, name, prep.month_kinds)
     rows = rows * kinds.map(lambda k: prep.factors.get(k, 1.0)).to_numpy()[:, None]
     noise = bt.noise(chosen) or _naive_noise(prep.train)
 
