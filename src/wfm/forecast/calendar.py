@@ -7,10 +7,10 @@ leaves special days out of the series it fits, and multiplies the forecast of a 
 day by a factor learnt from the past days of the same *kind*.
 
 Month edges are special days too where a channel shows them: the first and the last business
-day of a month (Monday to Friday, not a public holiday), when statements, bills and salaries
-bring calls in (on the fpp3 bank both run 3–18 % above their weekday, every month). A channel
-marks them only when its own history shows the effect (:func:`significant_kinds`); elsewhere they
-stay ordinary days.
+day of a month (Monday to Friday, not a public holiday), when bills, statements and salaries
+tend to bring calls in. On the fpp3 bank both run 3–18 % above their weekday in every month of
+the data. A channel marks them only when its own history shows the effect
+(:func:`significant_kinds`); elsewhere they stay ordinary days.
 
 Each date gets exactly one kind (:func:`day_kinds`). When several apply, the most specific wins:
 
