@@ -3,8 +3,9 @@
 Per channel (channels run in parallel processes, ``forecast.workers``):
 
 1. The history becomes a day × slot matrix (:mod:`wfm.forecast.series`). Public holidays, the
-   days around them and configured events (:mod:`wfm.forecast.calendar`), days with gaps and
-   detected outliers are left out of fitting.
+   days around them, configured events and the month edges the channel shows
+   (:mod:`wfm.forecast.calendar`), days with gaps and detected outliers are left out of
+   fitting.
 2. Every candidate model (:mod:`wfm.forecast.models`) is scored by a rolling-origin backtest
    at interval level (:mod:`wfm.forecast.backtest`); ``forecast.models: auto`` takes the one
    with the lowest relative WAPE, pooled with those within ``forecast.pool_tolerance`` of it
