@@ -186,16 +186,16 @@ def test_a_month_start_effect_in_the_history_is_forecast() -> None:
     kinds = calendar.day_kinds(grid, [first + dt.timedelta(days=i)
                                       for i in range((LAST - first).days + 1)],
                                month_kinds=calendar.MONTH_KINDS)
-    starts = [d for d, k in kinds.items() if k == calendar.MONTH_FIRST]
+    starts = [d for d, k in kinds.items() if k == calendar.MONTH_START]
     june = dt.date(2025, 6, 2)  # Sunday the 1st: Monday is June's first business day
 
     with_effect = forecast(history(first, factors=dict.fromkeys(starts, 1.25)), config())
     without = forecast(history(first), config())
 
     daily = with_effect.daily.set_index("date")
-    assert daily.loc[june, "special_day"] == calendar.MONTH_FIRST
+    assert daily.loc[june, "special_day"] == calendar.MONTH_START
     assert day_volume(with_effect, june) / true_day(june) == pytest.approx(1.25, rel=0.08)
-    assert (without.daily["special_day"] != calendar.MONTH_FIRST).all()
+    assert (without.daily["special_day"] != calendar.MONTH_START).all()
     assert day_volume(without, june) / true_day(june) == pytest.approx(1.0, rel=0.08)
 
 
