@@ -546,3 +546,19 @@ def test_no_model_runs_away_on_a_sparse_queue_that_took_off(alias: str) -> None:
 
     assert np.isfinite(rows).all()
     assert rows.max() <= CEILING * values.max() + 1.0
+
+
+def test_a_fold_without_an_open_scored_interval_is_not_scored() -> None:
+    def weekdays_only(days: Sequence[dt.date]) -> np.ndarray:
+        return close_hours(days) * np.array([d.weekday() < 5 for d in days])[:, None]
+
+    train = planted(seed=5)
+    values = train.values.copy()
+    last = weekdays_only(train.dates[-WEEK:]).sum(axis=1) > 0
+    values[-WEEK:][last] = np.nan  # the last week's open days are special: weekends are left
+
+    bt = backtest(DayMatrix(train.dates, values), ("seasonal_naive", "weighted_index"), folds=3,
+                  horizon=WEEK, hours=weekdays_only)
+
+    assert sorted(set(bt.scores["fold"])) == [2, 3]  # the last week has nothing to score
+    assert (bt.scores["wape"] > 0).all()

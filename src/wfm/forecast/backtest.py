@@ -159,13 +159,13 @@ def backtest(train: DayMatrix, models: tuple[str, ...], folds: int, horizon: int
         history = train.head(cutoff)
         actual = train.values[cutoff:cutoff + horizon]
         scored = ~np.isnan(actual).any(axis=1)
-        if not scored.any():
+        open_ = is_open[cutoff:cutoff + horizon]
+        cells = open_ & scored[:, None]
+        if not cells.any():  # e.g. a week whose open days are all holidays or month edges
             continue
         dates = train.dates[cutoff:cutoff + horizon]
         scale = _naive_scale(history, is_open[:cutoff])
-        open_ = is_open[cutoff:cutoff + horizon]
         forecasts = _fold_forecasts(history, dates, models, open_, weeks)
-        cells = open_ & scored[:, None]
         lead = (np.arange(len(dates)) // WEEK)[:, None] * np.ones_like(actual, dtype=int)
         scales[k] = scale
         for alias in models:
