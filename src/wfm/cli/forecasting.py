@@ -152,6 +152,7 @@ def backtest(config_path: Path, history_path: Path | None, folds: int | None,
                    --out out/backtest.csv
     """
     from wfm.forecast import evaluate
+    from wfm.forecast.backtest import pooled
     from wfm.io.export import write_frame
 
     config = load_config(config_path)
@@ -164,11 +165,10 @@ def backtest(config_path: Path, history_path: Path | None, folds: int | None,
                 "folds"):
         table.add_column(col, justify="left" if col in ("channel", "model") else "right",
                          no_wrap=col == "model")
-    tolerance = 1 + config.forecast.pool_tolerance
     for ch, g in result.leaderboard.groupby("channel", sort=False):
-        best = g["relative_wape"].iloc[0]
+        pool = pooled(g.reset_index(drop=True), config.forecast.pool_tolerance)
         for i, rec in enumerate(g.to_dict("records")):
-            star = " ★" if rec["relative_wape"] <= best * tolerance else ""
+            star = " ★" if rec["model"] in pool else ""
             table.add_row(str(ch) if i == 0 else "", f"{rec['model']}{star}",
                           number(rec["relative_wape"], ".3f"),
                           number(rec["wape"], ".1%"), number(rec["mase"], ".2f"),

@@ -41,7 +41,7 @@ from wfm.config import Channel, Config
 from wfm.errors import DataError
 from wfm.forecast import calendar
 from wfm.forecast.aht import forecast_aht
-from wfm.forecast.backtest import Backtest, Hours, backtest, pool_name
+from wfm.forecast.backtest import Backtest, Hours, backtest, pool_name, pooled
 from wfm.forecast.intervals import Noise, count_bounds, fit_noise
 from wfm.forecast.models import MODELS, combine, forecast_rows
 from wfm.forecast.series import WEEK, DayMatrix, day_matrix, fill_by_weekday, to_intervals
@@ -269,9 +269,10 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     bt = backtest(prep.train, prep.candidates, settings.backtest_folds,
                   settings.backtest_horizon_days, hours, weeks=settings.history_weeks)
     notes = list(prep.notes)
-    ranked = [m for m in bt.leaderboard()["model"] if m in prep.candidates]
+    board = bt.leaderboard()
+    ranked = [m for m in board["model"] if m in prep.candidates]
     order = ranked + [m for m in (*prep.candidates, *FALLBACK_ORDER) if m not in ranked]
-    pool = bt.pool(settings.pool_tolerance)
+    pool = pooled(board, settings.pool_tolerance)
     end = prep.train.dates[-1]
     lead_days = (start - end).days - 1 + days
     dates = [end + dt.timedelta(days=i + 1) for i in range(lead_days)]

@@ -110,13 +110,8 @@ class Backtest:
         return board.sort_values(["relative_wape", "wape"]).reset_index()
 
     def pool(self, tolerance: float) -> tuple[str, ...]:
-        """The models whose relative WAPE is within ``tolerance`` (a fraction) of the best's,
-        best first; empty when no fold was scored."""
-        board = self.leaderboard()
-        if board.empty:
-            return ()
-        rel = board["relative_wape"].to_numpy()
-        return tuple(board["model"][rel <= rel[0] * (1 + tolerance)])
+        """The models whose relative WAPE is within ``tolerance`` of the best's (:func:`pooled`)."""
+        return pooled(self.leaderboard(), tolerance)
 
     def with_pool(self, members: Sequence[str]) -> Backtest:
         """This backtest with the members' mean forecast scored as one more model, named
@@ -191,6 +186,15 @@ def backtest(train: DayMatrix, models: tuple[str, ...], folds: int, horizon: int
 def pool_name(members: Sequence[str]) -> str:
     """The name of the members' mean forecast (a single model keeps its own name)."""
     return POOL_SEPARATOR.join(members)
+
+
+def pooled(board: pd.DataFrame, tolerance: float) -> tuple[str, ...]:
+    """The models of a leaderboard (best first) whose relative WAPE is within ``tolerance`` (a
+    fraction) of the best's, best first; empty for an empty board."""
+    if board.empty:
+        return ()
+    rel = board["relative_wape"].to_numpy()
+    return tuple(board["model"][rel <= rel[0] * (1 + tolerance)])
 
 
 def pool_members(name: str) -> tuple[str, ...]:
