@@ -91,9 +91,12 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
                  ) -> dict[int, list[int]]:
     """Agent position -> option ids of a rule-abiding week, improved until ``seconds`` pass.
 
-    Each agent's value of working interval *i* is what one more agent there is worth against the
-    others' coverage (:func:`marginal_value`) on the agent's best open channel, minus paid time
-    and unmet wishes. Agents whose own rules admit no week are left out (the diagnosis names them).
+    Each agent's value of working interval *i* is what its share of an agent there (breaks
+    spread) is worth against the others' coverage (:func:`marginal_value`) on the channel where
+    it is worth most, minus paid time and unmet wishes: exactly what the objective gains, so a
+    best response never makes the schedule worse and passes cannot cycle. Agents whose own
+    rules admit no week are left out (the diagnosis names them); agents the first pass has not
+    reached when ``seconds`` pass are left out too, for CP-SAT to place.
     ``restart`` is asked after each agent's move for a week per agent to descend from instead
     (e.g. :func:`round_relaxation` of an LP that finished meanwhile); None means no new start.
     ``report`` is called with each better objective found (breaks spread over their windows).
@@ -102,7 +105,11 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     w = p.weights
     deadline = time.perf_counter() + seconds
     incidence = _incidence(p)
-    horizon = np.arange(len(p.index)) < p.horizon
+    # the incidence's cells: option, interval and share of an agent
+    cell_option = np.repeat(np.arange(len(p.options)), np.diff(incidence.indptr))
+    cell_at = incidence.indices.astype(np.int64)
+    cell_share = incidence.data
+    cell_inside = cell_at < p.horizon
     paid = np.array([w.paid * o.paid_minutes // p.interval_minutes for o in p.options], float)
     wishes = [preference_costs(p, a) for a in range(len(p.agents))]
     prio = np.asarray(p.priority, dtype=float)[:, None]
@@ -114,15 +121,20 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     models = {a: agent_model(p, a) for a in range(len(p.agents))}
     rng = np.random.default_rng(seed)
 
+    def values(skills: list[int], at: np.ndarray, share: np.ndarray) -> np.ndarray:
+        """(skill x cell) worth of working ``share`` of an agent at interval ``at`` on each
+        of ``skills`` against the coverage so far; -inf where the channel is closed."""
+        short = p.required[skills][:, at] - cover[skills][:, at]
+        worth = marginal_value(short, w.under * prio[skills], w.over, share)
+        return np.where(p.open[skills][:, at], worth, -np.inf)
+
     def place(a: int, ks: list[int]) -> None:
-        """Put agent ``a`` on its most short open channel in each interval it works."""
+        """Put agent ``a`` where it is worth most in each interval it works."""
         skills = skills_of[a]
         rows = incidence[ks] if ks else sparse.csr_matrix((0, len(p.index)))
         inside = rows.indices < p.horizon
         at, share = rows.indices[inside].astype(np.int64), rows.data[inside]
-        short = np.where(p.open[skills][:, at], p.required[skills][:, at] - cover[skills][:, at],
-                         -np.inf)
-        chosen_channel = np.asarray(skills)[np.argmax(short * prio[skills], axis=0)]
+        chosen_channel = np.asarray(skills)[np.argmax(values(skills, at, share), axis=0)]
         np.add.at(cover, (chosen_channel, at), share)
         placed[a] = (chosen_channel, at, share)
 
@@ -143,12 +155,9 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     def respond(a: int, noise: float = 0.0) -> bool:
         """Give agent ``a`` its best week against the others; True if it changed."""
         remove(a)
-        skills = skills_of[a]
-        value = marginal_value(p.required[skills] - cover[skills], w.under * prio[skills],
-                               w.over)
-        value = np.where(p.open[skills], value, -np.inf).max(axis=0)
-        value = np.where(horizon & np.isfinite(value), value, 0.0)
-        gain = incidence @ value - paid
+        worth = values(skills_of[a], cell_at, cell_share).max(axis=0)
+        worth = np.where(cell_inside & np.isfinite(worth), worth, 0.0)
+        gain = np.bincount(cell_option, weights=worth, minlength=len(p.options)) - paid
         for k, cost in wishes[a].items():
             gain[k] -= cost
         if noise:
@@ -178,6 +187,8 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
         return fresh is not None
 
     for a in sorted(range(len(p.agents)), key=lambda a: (len(p.agents[a].skills), a)):
+        if time.perf_counter() >= deadline:  # the rest are left to CP-SAT
+            break
         respond(a)
         if restarted():
             break
@@ -218,15 +229,19 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     return _order_twins(p, best_chosen)
 
 
-def marginal_value(short: np.ndarray, under: np.ndarray | float, over: float) -> np.ndarray:
-    """What one more agent is worth where ``short`` agents are missing (negative: over).
+def marginal_value(short: np.ndarray, under: np.ndarray | float, over: float,
+                   share: np.ndarray | float = 1.0) -> np.ndarray:
+    """What ``share`` of one more agent is worth where ``short`` agents are missing (negative:
+    over).
 
-    It fills what is short up to one agent, at the under-coverage weight, and the rest of it is
-    over-coverage. Breaks spread over their windows leave fractions of an agent short; valuing
-    any shortfall as a whole agent sent agents where half of one was missing.
+    It fills what is short up to ``share``, at the under-coverage weight, and the rest of it is
+    over-coverage. Breaks spread over their windows leave fractions of an agent short, and give
+    fractions of one: valuing any shortfall as a whole agent sent agents where half of one was
+    missing, and valuing a fraction as a share of a whole agent's worth predicted gains the
+    objective did not make, so best responses could cycle.
     """
-    filled = np.clip(short, 0.0, 1.0)
-    return np.asarray(filled * under - (1.0 - filled) * over)
+    filled = np.clip(short, 0.0, share)
+    return np.asarray(filled * under - (share - filled) * over)
 
 
 def _order_twins(p: SchedulingProblem, chosen: dict[int, list[int]]) -> dict[int, list[int]]:

@@ -159,9 +159,12 @@ class SchedulingProblem:
                 for t in self.agents[a].time_off)
             for d in week)
 
-    def minute_of(self, ts: pd.Timestamp) -> int:
-        """Minutes from the horizon's first interval to ``ts`` (real time)."""
-        return int((ts - self.index[0]).total_seconds() // 60)
+    def option_minutes(self, k: int) -> tuple[int, int]:
+        """Option ``k``'s start and end in minutes from the horizon's first interval (real
+        time: the intervals are equally spaced in UTC, so a DST night is shorter or longer)."""
+        o = self.options[k]
+        start = o.slots[0] * self.interval_minutes
+        return start, start + o.template.length_minutes
 
 
 def build_problem(

@@ -114,8 +114,9 @@ def add_min_rest(m: ModelVars, p: SchedulingProblem) -> None:
         starts: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
         for k in p.allowed[a]:
             o, var = p.options[k], m.shift[a, k]
-            starts[o.day].append((p.minute_of(o.start), var))
-            ends[o.day].append((p.minute_of(o.end), var))
+            first, last = p.option_minutes(k)
+            starts[o.day].append((first, var))
+            ends[o.day].append((last, var))
         for d in range(len(p.days)):
             for d2 in range(d + 1, len(p.days)):
                 if not ends[d] or not starts[d2]:
