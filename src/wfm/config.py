@@ -35,8 +35,8 @@ from wfm.hours import OpeningHours, parse_hours, parse_time
 from wfm.shrinkage import Shrinkage, parse_shrinkage
 
 ChannelKind = Literal["voice", "chat", "deferred"]
-KNOWN_MODELS = ("seasonal_naive", "median_4w", "weighted_index", "topdown_ets", "mstl",
-                "poisson_glm", "recent_level", "combination")
+KNOWN_MODELS = ("seasonal_naive", "median_4w", "weighted_index", "topdown_ets", "topdown_uc",
+                "mstl", "poisson_glm", "recent_level", "combination")
 """Volume model aliases (:mod:`wfm.forecast.models`); kept here so the schema needs no import."""
 
 

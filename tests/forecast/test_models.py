@@ -76,6 +76,7 @@ MAX_WAPE = {
     "median_4w": 0.08,
     "weighted_index": 0.06,
     "topdown_ets": 0.06,
+    "topdown_uc": 0.06,
     "mstl": 0.13,  # its seasonal windows follow the last weeks: about as noisy as seasonal naive
     "poisson_glm": 0.06,
     "recent_level": 0.07,  # the weighted index, barely moved by days that are only noise
@@ -129,6 +130,23 @@ def test_recent_level_follows_a_persistent_day_level() -> None:
             out.append(abs(make(alias).fit(train).predict([day]).sum() - expected) / expected)
     # the day level carries over (lag-one autocorrelation 0.8): following it halves the error
     assert np.mean(errors["recent_level"]) < 0.6 * np.mean(errors["weighted_index"])
+
+
+def test_topdown_uc_follows_a_lasting_level_shift_and_steps_over_unknown_days() -> None:
+    train = planted(weeks=12)
+    values = train.values.copy()
+    values[-3 * WEEK:] *= 1.3  # the level rose by 30 % three weeks ago and stays there
+    values[[-10, -4]] = np.nan  # two unknown days since (special days, say)
+    shifted = DayMatrix(train.dates, values)
+    days = next_days(shifted)
+    actual = truth(days) * 1.3
+
+    uc = wape(make("topdown_uc").fit(shifted).predict(days), actual)
+    index = wape(make("weighted_index").fit(shifted).predict(days), actual)
+
+    # the index still averages in the eight weeks before the rise (about 12 % low)
+    assert uc < 0.07
+    assert uc < index - 0.04
 
 
 @pytest.mark.parametrize("alias", list(MODELS))

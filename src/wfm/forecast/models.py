@@ -15,6 +15,8 @@ The zoo, from baseline to structure:
   same weekdays — what WFM suites call a weighted historical index.
 - ``topdown_ets``: daily totals by ETS (damped trend, weekly seasonality) × each weekday's
   recency-weighted intraday shares — the industry's top-down method.
+- ``topdown_uc``: daily totals by a basic structural model (local level and a stochastic weekly
+  seasonal on log totals, Kalman-filtered) × the same intraday shares.
 - ``mstl``: MSTL (daily and weekly seasonality) of the root-transformed interval series, the
   seasonally adjusted daily level forecast by damped-trend ETS.
 - ``poisson_glm``: a Poisson GLM of the interval counts with weekday × Fourier time-of-day terms
@@ -157,6 +159,44 @@ class TopDownEts(_Model):
         path = np.asarray(self._result.forecast(max(ahead)), dtype=float)
         totals = np.maximum(path[np.array(ahead) - 1], 0.0)
         return totals[:, None] * self._shares[[d.weekday() for d in dates]]
+
+
+class TopDownUc(_Model):
+    """Daily totals by a basic structural model × intraday shares per weekday.
+
+    ``log(1 + total)`` is a local level plus a weekly seasonal that may drift (Harvey,
+    *Forecasting, Structural Time Series Models and the Kalman Filter*, 1989), fitted by
+    maximum likelihood with statsmodels' ``UnobservedComponents``. The Kalman filter steps over
+    unknown days (gaps, special days, outliers) instead of fitting made-up values, the log
+    makes the weekly pattern a multiple of the level, and the level follows a lasting change
+    as fast as the data say it should. Each day's total is the forecast's mean back on the
+    count scale (``exp(mean + variance / 2) - 1``); shares as ``topdown_ets``.
+    """
+
+    alias = "topdown_uc"
+    min_days = 4 * WEEK
+
+    def fit(self, train: DayMatrix) -> Self:
+        totals = train.values.sum(axis=1)[-DAILY_FIT_DAYS:]  # unknown days stay NaN
+        self._end = train.dates[-1]
+        model = sm.tsa.UnobservedComponents(np.log1p(totals), level="local level",
+                                            seasonal=WEEK, stochastic_seasonal=True)
+        with _quiet():
+            self._result = model.fit(disp=False, maxiter=100)
+        self._shares = np.stack([_shares(_last(train, wd, self.weeks)) for wd in range(WEEK)])
+        return self
+
+    def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
+        ahead = np.array([(d - self._end).days for d in dates]) - 1
+        path = self._result.get_forecast(int(ahead.max()) + 1)
+        mean = np.asarray(path.predicted_mean, dtype=float)[ahead]
+        var = np.asarray(path.var_pred_mean, dtype=float)[ahead]
+        totals = np.expm1(np.minimum(mean + var / 2, _LOG_CAP)).clip(min=0.0)
+        return totals[:, None] * self._shares[[d.weekday() for d in dates]]
+
+
+_LOG_CAP = 30.0
+"""exp(30) contacts a day: beyond it a runaway fit, which the ceiling then cuts."""
 
 
 class Mstl(_Model):
@@ -321,8 +361,8 @@ class Combination(_Model):
     """The mean of the structural models' forecasts (those with enough history)."""
 
     alias = "combination"
-    members: ClassVar[tuple[str, ...]] = ("weighted_index", "topdown_ets", "mstl", "poisson_glm",
-                                          "recent_level")
+    members: ClassVar[tuple[str, ...]] = ("weighted_index", "topdown_ets", "topdown_uc", "mstl",
+                                          "poisson_glm", "recent_level")
     min_days = 2 * WEEK
 
     def fit(self, train: DayMatrix) -> Self:
@@ -343,8 +383,8 @@ def combine(forecasts: Sequence[np.ndarray]) -> np.ndarray:
 
 MODELS: dict[str, type[VolumeModel]] = {m.alias: m for m in cast(
     "tuple[type[VolumeModel], ...]",
-    (SeasonalNaive, Median4w, WeightedIndex, TopDownEts, Mstl, PoissonGlm, RecentLevel,
-     Combination))}
+    (SeasonalNaive, Median4w, WeightedIndex, TopDownEts, TopDownUc, Mstl, PoissonGlm,
+     RecentLevel, Combination))}
 """Every volume model by alias, simplest first; ``forecast.models: auto`` tries them all."""
 
 
