@@ -20,7 +20,7 @@ from numpy.testing import assert_allclose
 
 from wfm.forecast.backtest import SCORE_COLUMNS, Backtest, backtest, relative_wape
 from wfm.forecast.intervals import Noise, count_bounds, coverage, fit_noise
-from wfm.forecast.models import CEILING, MODELS, forecast_rows, make
+from wfm.forecast.models import CEILING, MODELS, Combination, forecast_rows, make
 from wfm.forecast.series import WEEK, DayMatrix
 
 START = dt.date(2025, 1, 6)
@@ -101,6 +101,14 @@ def next_week(alias: str, case: str) -> tuple[np.ndarray, np.ndarray]:
         train = DayMatrix(train.dates, values)
     days = next_days(train)
     return make(alias).fit(train).predict(days), truth(days)
+
+
+def test_combination_members_come_before_it_in_the_registry() -> None:
+    # the backtest scores a combination from its members' forecasts of the same fold, made
+    # in registry order: a member registered after it would be missing from its score
+    order = list(MODELS)
+
+    assert all(order.index(m) < order.index(Combination.alias) for m in Combination.members)
 
 
 def test_every_model_has_a_wape_bound() -> None:
