@@ -199,12 +199,8 @@ def significant_kinds(
     exceeds it in 3–6 % of channels without the effect) and the mean effect is at
     least :data:`MIN_EFFECT`.
     """
-    days = _as_dates(actual.index)
-    y = actual.to_numpy(dtype=float)
-    exp = pd.Series(expected.to_numpy(dtype=float),
-                    index=_as_dates(expected.index)).reindex(days).to_numpy()
-    kind = pd.Series(kinds.to_numpy(), index=_as_dates(kinds.index)).reindex(days).to_numpy()
-    usable = ~np.isnan(y) & (y > 0) & (exp >= min_expected)
+    y, exp, kind, usable = _aligned(actual, expected, kinds, min_expected)
+    usable &= y > 0
     kept = []
     for k in candidates:
         sel = usable & (kind == k)
@@ -246,14 +242,9 @@ def special_day_factors(
         One factor for each holiday kind, each special kind in ``kinds`` and each event: the
         median of actual ÷ expected over the past days of that kind, or 1.0 when there are none.
     """
-    days = _as_dates(actual.index)
-    y = pd.Series(actual.to_numpy(dtype=float), index=days)
-    exp = pd.Series(expected.to_numpy(dtype=float), index=_as_dates(expected.index))
-    exp = exp.reindex(days)
-    kind = pd.Series(kinds.to_numpy(), index=_as_dates(kinds.index)).reindex(days)
-    usable = (y.notna() & (exp >= min_expected)).to_numpy()
-    ratio = (y / exp).to_numpy()
-    kind_arr = kind.to_numpy()
+    y, exp, kind_arr, usable = _aligned(actual, expected, kinds, min_expected)
+    with np.errstate(divide="ignore", invalid="ignore"):  # days not usable are never read
+        ratio = y / exp
 
     wanted = [*HOLIDAY_KINDS, *(k for k in pd.unique(kinds.to_numpy()) if k != NORMAL)]
     given: dict[str, float] = {}
@@ -271,6 +262,20 @@ def special_day_factors(
         ratios = ratio[usable & (kind_arr == k)]
         factors[k] = float(np.median(ratios)) if len(ratios) else 1.0
     return factors
+
+
+def _aligned(actual: pd.Series, expected: pd.Series, kinds: pd.Series,
+             min_expected: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``actual``, ``expected`` and ``kinds`` as arrays on ``actual``'s dates, and which of
+    those days can be judged (data, and an expected volume of at least ``min_expected``)."""
+    days = _as_dates(actual.index)
+    y = actual.to_numpy(dtype=float)
+    exp = pd.Series(expected.to_numpy(dtype=float),
+                    index=_as_dates(expected.index)).reindex(days).to_numpy()
+    kind = pd.Series(kinds.to_numpy(), index=_as_dates(kinds.index)).reindex(days).to_numpy()
+    with np.errstate(invalid="ignore"):
+        usable = ~np.isnan(y) & (exp >= min_expected)
+    return y, exp, kind, usable
 
 
 def detect_outliers(

@@ -151,7 +151,7 @@ class TopDownEts(_Model):
                          seasonal_periods=WEEK)
         with _quiet():
             self._result = model.fit(disp=False, maxiter=200)
-        self._shares = np.stack([_shares(_last(train, wd, self.weeks)) for wd in range(WEEK)])
+        self._shares = _weekday_shares(train, self.weeks)
         return self
 
     def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
@@ -183,7 +183,7 @@ class TopDownUc(_Model):
                                             seasonal=WEEK, stochastic_seasonal=True)
         with _quiet():
             self._result = model.fit(disp=False, maxiter=100)
-        self._shares = np.stack([_shares(_last(train, wd, self.weeks)) for wd in range(WEEK)])
+        self._shares = _weekday_shares(train, self.weeks)
         return self
 
     def predict(self, dates: Sequence[dt.date]) -> np.ndarray:
@@ -418,6 +418,12 @@ def _last(train: DayMatrix, weekday: int, count: int) -> np.ndarray:
 def _weighted(rows: np.ndarray) -> np.ndarray:
     w = RECENT_WEIGHT ** np.arange(len(rows))[::-1]
     return np.asarray((rows * w[:, None]).sum(axis=0) / w.sum())
+
+
+def _weekday_shares(train: DayMatrix, weeks: int) -> np.ndarray:
+    """(weekday x slot) intraday shares: the recency-weighted mean shares of each weekday's last
+    ``weeks`` known days."""
+    return np.stack([_shares(_last(train, wd, weeks)) for wd in range(WEEK)])
 
 
 def _shares(rows: np.ndarray) -> np.ndarray:
