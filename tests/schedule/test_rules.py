@@ -8,6 +8,8 @@ interval) and asserts infeasibility, the exact objective, or that the schedule o
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +27,7 @@ from wfm.config import Config, config_from_dict
 from wfm.errors import InfeasibleError, SolveTimeoutError
 from wfm.io.roster import Agent
 from wfm.schedule import Schedule, SolveLimits, build_problem, diagnose, solve
+from wfm.schedule.problem import SchedulingProblem
 from wfm.timegrid import Grid
 
 MONDAY = dt.date(2026, 6, 1)
@@ -668,14 +671,95 @@ def test_one_more_agent_is_worth_what_it_fills() -> None:
     assert (np.diff(value) <= 0).all()  # never worth more where less is missing
 
 
-@given(short=st.floats(-5.0, 5.0), share=st.floats(0.01, 1.0))
-def test_a_share_of_an_agent_is_worth_exactly_what_the_objective_gains(short: float,
-                                                                        share: float) -> None:
+@given(short=st.integers(-5, 5))
+def test_one_more_agent_is_worth_exactly_what_the_objective_gains(short: int) -> None:
     from wfm.schedule.heuristic import marginal_value
 
     def cost(gap: float) -> float:  # the objective's coverage terms at one interval
         return UNDER * max(gap, 0.0) + OVER * max(-gap, 0.0)
 
-    value = float(marginal_value(np.array(short), UNDER, OVER, share))
+    assert float(marginal_value(np.array(short), UNDER, OVER)) == cost(short) - cost(short - 1)
 
-    assert value == pytest.approx(cost(short) - cost(short - share), abs=1e-6)
+
+@functools.cache
+def _options_with_breaks() -> SchedulingProblem:
+    """A day of 15-minute options with a break, a lunch and a second break (8 h shifts)."""
+    base = {"site": {"name": "mid", "timezone": "Europe/Berlin"}, "channels": {}}
+    config = make_site(base, step=15, lengths=(4, 8), every=60, breaks=(
+        {"after_hours": 1.5, "minutes": 15},
+        {"lunch": True, "minutes": 30, "window_hours": [3.5, 5.5], "min_shift_hours": 6},
+        {"minutes": 15, "window_hours": [6, 7.5], "min_shift_hours": 8}))
+    req = requirements(config, MONDAY, 1, voice=between(8, 20))
+    return build_problem(req, (agent("A", "voice"),), config, start=MONDAY, days=1)
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_an_options_worth_is_its_best_placement_of_breaks(seed: int) -> None:
+    from wfm.schedule.heuristic import Shapes, break_starts
+
+    problem = _options_with_breaks()
+    v = np.random.default_rng(seed).integers(-10, 300, len(problem.index)).astype(float)
+
+    worth = Shapes.of(problem).worth(v)
+
+    for k, o in enumerate(problem.options):
+        def worked(starts: tuple[int, ...], o=o) -> float:
+            off = {s + j for s, b in zip(starts, o.breaks, strict=True) for j in range(b.length)}
+            return sum(v[i] for i in o.slots if i not in off)
+        placements = list(itertools.product(*(b.starts for b in o.breaks)))
+        assert worth[k] == pytest.approx(max(map(worked, placements)))
+        assert worked(tuple(break_starts(o, v))) == pytest.approx(worth[k])
+
+
+def _least_cost_split(required: np.ndarray, is_open: np.ndarray, skill: np.ndarray,
+                      working: np.ndarray, under: np.ndarray) -> float:
+    """The objective's coverage terms at one interval for the best split of ``working[g]``
+    agents of each group over its open channels, by trying every split."""
+    choices = [[c for c in range(len(required)) if skill[g, c] and is_open[c]]
+               for g in range(len(skill))]
+    agents = [g for g in range(len(skill)) for _ in range(working[g])]
+    best = np.inf
+    for channels in itertools.product(*(choices[g] for g in agents)):
+        on = np.bincount(np.asarray(channels, dtype=np.int64), minlength=len(required))
+        gap = required - on
+        best = min(best, float((np.maximum(gap, 0) * under).sum()
+                               + (np.maximum(-gap, 0) * OVER * is_open).sum()))
+    return best
+
+
+@given(data=st.data())
+def test_coverage_keeps_the_least_cost_split_and_values_one_more_agent_exactly(data) -> None:
+    from wfm.schedule.heuristic import Coverage
+
+    channels, intervals = 3, 4
+    required = np.array(data.draw(st.lists(st.lists(st.integers(0, 3), min_size=intervals,
+                                                    max_size=intervals),
+                                           min_size=channels, max_size=channels)))
+    is_open = np.ones((channels, intervals), dtype=bool)
+    is_open[2, 0] = False  # a channel closed in one interval, where nobody is required
+    required[~is_open] = 0
+    skill = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [1, 1, 1]], dtype=bool)
+    under = UNDER * np.array([1.0, 2.0, 1.0])  # a priority channel
+    cover = Coverage(required, is_open, skill, under, OVER)
+    working = np.zeros((len(skill), intervals), dtype=np.int64)
+
+    def least_cost(extra: int | None = None, i: int = 0) -> float:
+        n = working[:, i].copy()
+        if extra is not None:
+            n[extra] += 1
+        return _least_cost_split(required[:, i], is_open[:, i], skill, n, under)
+
+    for _ in range(data.draw(st.integers(1, 8))):
+        g = data.draw(st.integers(0, len(skill) - 1))
+        at = np.array(sorted(data.draw(st.sets(st.integers(0, intervals - 1), min_size=1))))
+        if data.draw(st.booleans()) and (working[g, at] > 0).all():
+            cover.remove(g, at)
+            working[g, at] -= 1
+        else:
+            cover.add(g, at)
+            working[g, at] += 1
+        assert (cover.x.sum(axis=1) == working).all()  # nobody lost or invented
+        assert cover.cost() == pytest.approx(sum(least_cost(i=i) for i in range(intervals)))
+    for g in range(len(skill)):
+        gains = [least_cost(i=i) - least_cost(g, i) for i in range(intervals)]
+        assert_allclose(cover.worth(g), gains)

@@ -6,8 +6,9 @@ the week of shifts that is best against everybody else's coverage, solved exactl
 agent's own rules (:data:`~wfm.schedule.rules.AGENT_RULES`) with a one-agent CP-SAT model. The
 first pass starts from nobody working (agents with fewer skills first: they have fewer places to
 go), later passes repeat over all agents until nothing improves, with random shakes to leave
-local optima, until time runs out. Breaks are spread over their windows here; CP-SAT places
-them.
+local optima, until time runs out. Each break goes where the agent is missed least and each
+worked interval to the channel where the agent is worth most, so the search scores whole agents
+on exactly the objective CP-SAT minimises; CP-SAT then re-places breaks and channels.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
-from scipy import sparse
 
 from wfm.schedule.bound import Relaxation
-from wfm.schedule.problem import SchedulingProblem
+from wfm.schedule.problem import SchedulingProblem, ShiftOption
 from wfm.schedule.rules import AGENT_RULES, ModelVars, Rule, preference_costs
 
 _LP_SCALE = 1000.0
@@ -30,30 +31,205 @@ SHAKES = 20
 """Shakes in a row without improvement after which the local search stops."""
 
 
-def _incidence(p: SchedulingProblem) -> sparse.csr_matrix:
-    """Sparse (option x interval) matrix: the share of an agent the option works there.
+@dataclass(frozen=True)
+class Shapes:
+    """Every option's span and break windows as flat arrays, to value all options at once.
 
-    Each break is spread evenly over the starts its window allows (an interval it may cover
-    loses ``starts covering it / starts`` of an agent), as the LP bound spreads it: the search
-    then values a shift by the coverage it gives once breaks are placed, not by breaks at one
-    fixed start that CP-SAT moves afterwards.
+    An option worked by one agent is worth, against a per-interval value ``v`` of that agent's
+    work, ``v`` summed over its slots less, per break, the cheapest run of ``v`` the break may
+    cover: the break goes where the agent is missed least. The template's windows never
+    overlap (:mod:`wfm.schedule.templates`), so each break is placed on its own.
     """
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    for k, o in enumerate(p.options):
-        share = dict.fromkeys(o.slots, 1.0)
-        for b in o.breaks:
-            for s in b.starts:
-                for i in range(s, s + b.length):
-                    if i in share:
-                        share[i] -= 1.0 / len(b.starts)
-        for i, v in share.items():
-            if v > 1e-9:
-                rows.append(k)
-                cols.append(i)
-                vals.append(v)
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(p.options), len(p.index)))
+
+    first: np.ndarray
+    """Per option: its first interval."""
+    end: np.ndarray
+    """Per option: one past its last interval (an option's slots are consecutive)."""
+    break_option: np.ndarray
+    """Per break of any option: the option it belongs to."""
+    break_first: np.ndarray
+    """Per break: its first entry in ``starts``."""
+    starts: np.ndarray
+    """Per (break, start) entry: the start."""
+    lengths: np.ndarray
+    """Per entry: the break's length in intervals."""
+
+    @classmethod
+    def of(cls, p: SchedulingProblem) -> Shapes:
+        """The shapes of ``p``'s options."""
+        break_option: list[int] = []
+        break_first: list[int] = []
+        starts: list[int] = []
+        lengths: list[int] = []
+        for k, o in enumerate(p.options):
+            for b in o.breaks:
+                break_option.append(k)
+                break_first.append(len(starts))
+                starts.extend(b.starts)
+                lengths.extend([b.length] * len(b.starts))
+        return cls(np.array([o.slots[0] for o in p.options], dtype=np.int64),
+                   np.array([o.slots[-1] + 1 for o in p.options], dtype=np.int64),
+                   np.array(break_option, dtype=np.int64),
+                   np.array(break_first, dtype=np.int64),
+                   np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64))
+
+    def worth(self, v: np.ndarray) -> np.ndarray:
+        """Per option: what one agent working it gives, each break where it costs least."""
+        total = np.concatenate(([0.0], np.cumsum(v)))
+        value = total[self.end] - total[self.first]
+        if len(self.break_first):
+            window = total[self.starts + self.lengths] - total[self.starts]
+            cheapest = np.minimum.reduceat(window, self.break_first)
+            value -= np.bincount(self.break_option, weights=cheapest, minlength=len(value))
+        return value
+
+
+class Coverage:
+    """Working agents per skill group, channel and interval, split over the channels at least
+    cost.
+
+    Agents with the same skills are interchangeable for coverage, so only counts are kept:
+    ``x[g, c, i]`` agents of group ``g`` work channel ``c`` in interval ``i``. After every
+    change the split of the changed intervals is made optimal again: while some chain of moves
+    (an agent on channel ``d`` who has skill ``e`` moves there, and so on) carries a unit of
+    coverage from where it is worth less to where it is worth more, it is made. With a
+    per-channel worth that only falls as coverage rises (:func:`marginal_value`), a split with
+    no such chain is a least-cost one (convex-cost flow), and then one more agent of group
+    ``g`` is worth what the best chain from its skills reaches (:meth:`worth`): exactly what
+    the objective gains, whoever ends up moving.
+    """
+
+    def __init__(self, required: np.ndarray, is_open: np.ndarray, skill: np.ndarray,
+                 under: np.ndarray, over: float) -> None:
+        """``required`` and ``is_open`` per channel and interval, ``skill[g, c]`` whether group
+        ``g`` works channel ``c``, ``under`` the weight of a missing agent per channel and
+        ``over`` that of one too many."""
+        self.required = required
+        self.open = is_open
+        self.skill = skill
+        self.under = np.asarray(under, dtype=float)[:, None]
+        self.over = float(over)
+        self.x = np.zeros((len(skill), *required.shape), dtype=np.int64)
+        self.skills = [np.flatnonzero(row).tolist() for row in skill]
+        """Per group: its channels."""
+
+    @classmethod
+    def of(cls, p: SchedulingProblem, groups: list[tuple[int, ...]]) -> Coverage:
+        """Nobody working yet on ``p``'s horizon, for ``groups`` of channel positions."""
+        skill = np.zeros((len(groups), len(p.channels)), dtype=bool)
+        for g, channels in enumerate(groups):
+            skill[g, list(channels)] = True
+        return cls(p.required[:, :p.horizon], p.open[:, :p.horizon], skill,
+                   p.weights.under * np.asarray(p.priority, dtype=float), p.weights.over)
+
+    def short(self, at: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """(channel x interval) agents missing (negative: over) at intervals ``at``."""
+        return np.asarray(self.required[:, at] - self.x[:, :, at].sum(axis=0))
+
+    def cost(self) -> float:
+        """Weighted under- and over-coverage over the horizon."""
+        short = self.short()
+        return float((np.maximum(short, 0) * self.open * self.under).sum()
+                     + (np.maximum(-short, 0) * self.open * self.over).sum())
+
+    def _unit(self, short: np.ndarray, at: np.ndarray | slice) -> np.ndarray:
+        """(channel x interval) worth of one more agent on each channel at intervals ``at``
+        where ``short`` are missing; -inf where the channel is closed."""
+        return np.where(self.open[:, at], marginal_value(short, self.under, self.over), -np.inf)
+
+    def _reach(self, start: np.ndarray, at: np.ndarray | slice) -> np.ndarray:
+        """(channel x interval) channels that a unit of coverage starting on ``start`` can end
+        on through chains of agents moving to another open channel of their skills."""
+        on = self.x[:, :, at]
+        move = (np.einsum("gci,gd->cdi", on, self.skill.astype(np.int64)) > 0) \
+            & self.open[None, :, at]
+        reach = start.copy()
+        for _ in range(len(self.skill[0]) - 1):
+            reach = reach | (reach[:, None, :] & move).any(axis=0)
+        return reach
+
+    def worth(self, g: int) -> np.ndarray:
+        """Per interval of the horizon: what one more agent of group ``g`` is worth (0 where
+        none of its channels is open)."""
+        every = slice(None)
+        start = self.skill[g][:, None] & self.open
+        value = np.where(self._reach(start, every), self._unit(self.short(), every), -np.inf)
+        best = value.max(axis=0)
+        return np.where(np.isfinite(best), best, 0.0)
+
+    def add(self, g: int, at: np.ndarray) -> None:
+        """One agent of group ``g`` starts working at intervals ``at``."""
+        value = np.where(self.skill[g][:, None], self._unit(self.short(at), at), -np.inf)
+        self.x[g, np.argmax(value, axis=0), at] += 1  # ``at`` holds no interval twice
+        self._rebalance(at)
+
+    def remove(self, g: int, at: np.ndarray) -> None:
+        """One agent of group ``g`` stops working at intervals ``at`` (it worked there)."""
+        # the unit of least worth where the group has someone
+        value = np.where(self.x[g][:, at] > 0, self._unit(self.short(at) + 1, at), np.inf)
+        self.x[g, np.argmin(value, axis=0), at] -= 1
+        self._rebalance(at)
+
+    def _rebalance(self, at: np.ndarray) -> None:
+        """Make every chain of moves at ``at`` that lowers the cost, best first."""
+        at = np.unique(at)
+        channels = range(self.x.shape[1])
+        while len(at):
+            short = self.short(at)
+            unit = self._unit(short, at)
+            keep = self._unit(short + 1, at)  # what the unit a move takes from d is worth there
+            gain = np.full((len(channels), len(at)), -np.inf)
+            target = np.zeros((len(channels), len(at)), dtype=np.int64)
+            for d in channels:
+                start = np.zeros((len(channels), len(at)), dtype=bool)
+                start[d] = True
+                reach = self._reach(start, at)
+                reach[d] = False
+                value = np.where(reach, unit, -np.inf)
+                target[d] = np.argmax(value, axis=0)
+                with np.errstate(invalid="ignore"):  # -inf - -inf where d is closed
+                    gain[d] = np.where(np.isfinite(keep[d]), value.max(axis=0) - keep[d],
+                                       -np.inf)
+            best = np.argmax(gain, axis=0)
+            better = gain[best, np.arange(len(at))] > 1e-9
+            for j in np.flatnonzero(better):
+                self._move(int(at[j]), int(best[j]), int(target[best[j], j]))
+            at = at[better]
+
+    def _move(self, i: int, d: int, e: int) -> None:
+        """Carry a unit of coverage from channel ``d`` to ``e`` at interval ``i`` along the
+        shortest chain of agents who can move."""
+        on = self.x[:, :, i].tolist()
+        is_open = self.open[:, i].tolist()
+        parent: dict[int, tuple[int, int]] = {d: (d, -1)}
+        frontier = [d]
+        while e not in parent:
+            nxt: list[int] = []
+            for c in frontier:
+                for g, skills in enumerate(self.skills):
+                    if on[g][c] > 0:
+                        for f in skills:
+                            if is_open[f] and f not in parent:
+                                parent[f] = (c, g)
+                                nxt.append(f)
+            frontier = nxt
+        to = e
+        while to != d:
+            c, g = parent[to]
+            self.x[g, c, i] -= 1
+            self.x[g, to, i] += 1
+            to = c
+
+
+def break_starts(option: ShiftOption, v: np.ndarray) -> list[int]:
+    """Per break of ``option``, the start where the agent is missed least (``v`` summed over
+    the break), the earliest of equals."""
+    total = np.concatenate(([0.0], np.cumsum(v)))
+    out = []
+    for b in option.breaks:
+        starts = np.asarray(b.starts)
+        out.append(int(starts[np.argmin(total[starts + b.length] - total[starts])]))
+    return out
 
 
 def round_relaxation(problem: SchedulingProblem,
@@ -91,73 +267,64 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
                  ) -> dict[int, list[int]]:
     """Agent position -> option ids of a rule-abiding week, improved until ``seconds`` pass.
 
-    Each agent's value of working interval *i* is what its share of an agent there (breaks
-    spread) is worth against the others' coverage (:func:`marginal_value`) on the channel where
-    it is worth most, minus paid time and unmet wishes: exactly what the objective gains, so a
-    best response never makes the schedule worse and passes cannot cycle. Agents whose own
-    rules admit no week are left out (the diagnosis names them); agents the first pass has not
-    reached when ``seconds`` pass are left out too, for CP-SAT to place.
+    Each agent's value of working interval *i* is what one more agent there is worth against
+    the others' coverage (:func:`marginal_value`) on the channel where it is worth most; a
+    shift is worth that summed over its slots less its breaks where they cost least
+    (:class:`Shapes`), minus paid time and unmet wishes. That is exactly what the objective
+    gains, so a best response never makes the schedule worse and passes cannot cycle. Agents
+    whose own rules admit no week are left out (the diagnosis names them); agents the first
+    pass has not reached when ``seconds`` pass are left out too, for CP-SAT to place.
     ``restart`` is asked after each agent's move for a week per agent to descend from instead
     (e.g. :func:`round_relaxation` of an LP that finished meanwhile); None means no new start.
-    ``report`` is called with each better objective found (breaks spread over their windows).
+    ``report`` is called with each better objective found.
     """
     p = problem
     w = p.weights
     deadline = time.perf_counter() + seconds
-    incidence = _incidence(p)
-    # the incidence's cells: option, interval and share of an agent
-    cell_option = np.repeat(np.arange(len(p.options)), np.diff(incidence.indptr))
-    cell_at = incidence.indices.astype(np.int64)
-    cell_share = incidence.data
-    cell_inside = cell_at < p.horizon
+    shapes = Shapes.of(p)
     paid = np.array([w.paid * o.paid_minutes // p.interval_minutes for o in p.options], float)
     wishes = [preference_costs(p, a) for a in range(len(p.agents))]
-    prio = np.asarray(p.priority, dtype=float)[:, None]
     skills_of = [[p.channels.index(c) for c in a.skills] for a in p.agents]
     chosen: dict[int, list[int]] = {}
-    cover = np.zeros((len(p.channels), len(p.index)))
-    placed: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    """Per agent: the (channel, interval, share of an agent) it covers."""
+    groups = sorted({tuple(ch) for ch in skills_of})
+    group_of = [groups.index(tuple(ch)) for ch in skills_of]
+    cover = Coverage.of(p, groups)
+    placed: dict[int, np.ndarray] = {}
+    """Per agent: the intervals of the horizon it works."""
     models = {a: agent_model(p, a) for a in range(len(p.agents))}
     rng = np.random.default_rng(seed)
+    horizon_worth = np.zeros(len(p.index))  # past the horizon coverage does not count
 
-    def values(skills: list[int], at: np.ndarray, share: np.ndarray) -> np.ndarray:
-        """(skill x cell) worth of working ``share`` of an agent at interval ``at`` on each
-        of ``skills`` against the coverage so far; -inf where the channel is closed."""
-        short = p.required[skills][:, at] - cover[skills][:, at]
-        worth = marginal_value(short, w.under * prio[skills], w.over, share)
-        return np.where(p.open[skills][:, at], worth, -np.inf)
+    def worth(a: int) -> np.ndarray:
+        """Per interval: what agent ``a`` working there is worth against the others."""
+        horizon_worth[:p.horizon] = cover.worth(group_of[a])
+        return horizon_worth
 
     def place(a: int, ks: list[int]) -> None:
-        """Put agent ``a`` where it is worth most in each interval it works."""
-        skills = skills_of[a]
-        rows = incidence[ks] if ks else sparse.csr_matrix((0, len(p.index)))
-        inside = rows.indices < p.horizon
-        at, share = rows.indices[inside].astype(np.int64), rows.data[inside]
-        chosen_channel = np.asarray(skills)[np.argmax(values(skills, at, share), axis=0)]
-        np.add.at(cover, (chosen_channel, at), share)
-        placed[a] = (chosen_channel, at, share)
+        """Put agent ``a`` on ``ks``, each break where it is missed least."""
+        value = worth(a)
+        off = {s + j for k in ks
+               for s, b in zip(break_starts(p.options[k], value), p.options[k].breaks,
+                               strict=True)
+               for j in range(b.length)}
+        at = np.array([i for k in ks for i in p.options[k].slots
+                       if i not in off and i < p.horizon], dtype=np.int64)
+        cover.add(group_of[a], at)
+        placed[a] = at
 
     def remove(a: int) -> None:
         if a in placed:
-            channel, at, share = placed.pop(a)
-            np.subtract.at(cover, (channel, at), share)
+            cover.remove(group_of[a], placed.pop(a))
 
     def objective() -> float:
-        gap = (p.required - cover)[:, :p.horizon]
-        opened = p.open[:, :p.horizon]
-        under = (np.maximum(gap, 0) * opened * prio * w.under).sum()
-        over = (np.maximum(-gap, 0) * opened * w.over).sum()
         costs = sum(paid[ks].sum() + sum(wishes[a].get(k, 0) for k in ks)
                     for a, ks in chosen.items())
-        return float(under + over + costs)
+        return cover.cost() + float(costs)
 
     def respond(a: int, noise: float = 0.0) -> bool:
         """Give agent ``a`` its best week against the others; True if it changed."""
         remove(a)
-        worth = values(skills_of[a], cell_at, cell_share).max(axis=0)
-        worth = np.where(cell_inside & np.isfinite(worth), worth, 0.0)
-        gain = np.bincount(cell_option, weights=worth, minlength=len(p.options)) - paid
+        gain = shapes.worth(worth(a)) - paid
         for k, cost in wishes[a].items():
             gain[k] -= cost
         if noise:
@@ -229,19 +396,15 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     return _order_twins(p, best_chosen)
 
 
-def marginal_value(short: np.ndarray, under: np.ndarray | float, over: float,
-                   share: np.ndarray | float = 1.0) -> np.ndarray:
-    """What ``share`` of one more agent is worth where ``short`` agents are missing (negative:
-    over).
+def marginal_value(short: np.ndarray, under: np.ndarray | float, over: float) -> np.ndarray:
+    """What one more agent is worth where ``short`` agents are missing (negative: over).
 
-    It fills what is short up to ``share``, at the under-coverage weight, and the rest of it is
-    over-coverage. Breaks spread over their windows leave fractions of an agent short, and give
-    fractions of one: valuing any shortfall as a whole agent sent agents where half of one was
-    missing, and valuing a fraction as a share of a whole agent's worth predicted gains the
-    objective did not make, so best responses could cycle.
+    It fills what is short, up to one agent, at the under-coverage weight; the rest of it is
+    over-coverage. Valuing any shortfall as a whole agent would send agents where a fraction of
+    one is missing (requirements are whole agents, but a fraction costs nothing to allow for).
     """
-    filled = np.clip(short, 0.0, share)
-    return np.asarray(filled * under - (share - filled) * over)
+    filled = np.clip(short, 0.0, 1.0)
+    return np.asarray(filled * under - (1.0 - filled) * over)
 
 
 def _order_twins(p: SchedulingProblem, chosen: dict[int, list[int]]) -> dict[int, list[int]]:
