@@ -137,23 +137,24 @@ class Coverage:
         where ``short`` are missing; -inf where the channel is closed."""
         return np.where(self.open[:, at], marginal_value(short, self.under, self.over), -np.inf)
 
-    def _reach(self, start: np.ndarray, at: np.ndarray | slice) -> np.ndarray:
-        """(channel x interval) channels that a unit of coverage starting on ``start`` can end
-        on through chains of agents moving to another open channel of their skills."""
-        on = self.x[:, :, at]
-        move = (np.einsum("gci,gd->cdi", on, self.skill.astype(np.int64)) > 0) \
+    def _chains(self, at: np.ndarray | slice) -> np.ndarray:
+        """(channel x channel x interval): whether a unit of coverage can be carried from the
+        first channel to the second at intervals ``at`` by a chain of agents each moving to
+        another open channel of their skills."""
+        move = (np.einsum("gci,gd->cdi", self.x[:, :, at], self.skill.astype(np.int64)) > 0) \
             & self.open[None, :, at]
-        reach = start.copy()
-        for _ in range(len(self.skill[0]) - 1):
-            reach = reach | (reach[:, None, :] & move).any(axis=0)
-        return reach
+        chains = move
+        for _ in range(self.x.shape[1] - 2):  # a chain visits each channel at most once
+            chains = chains | (chains[:, :, None, :] & move[None, :, :, :]).any(axis=1)
+        return chains
 
     def worth(self, g: int) -> np.ndarray:
         """Per interval of the horizon: what one more agent of group ``g`` is worth (0 where
         none of its channels is open)."""
         every = slice(None)
         start = self.skill[g][:, None] & self.open
-        value = np.where(self._reach(start, every), self._unit(self.short(), every), -np.inf)
+        reach = start | (start[:, None, :] & self._chains(every)).any(axis=0)
+        value = np.where(reach, self._unit(self.short(), every), -np.inf)
         best = value.max(axis=0)
         return np.where(np.isfinite(best), best, 0.0)
 
@@ -178,18 +179,12 @@ class Coverage:
             short = self.short(at)
             unit = self._unit(short, at)
             keep = self._unit(short + 1, at)  # what the unit a move takes from d is worth there
-            gain = np.full((len(channels), len(at)), -np.inf)
-            target = np.zeros((len(channels), len(at)), dtype=np.int64)
-            for d in channels:
-                start = np.zeros((len(channels), len(at)), dtype=bool)
-                start[d] = True
-                reach = self._reach(start, at)
-                reach[d] = False
-                value = np.where(reach, unit, -np.inf)
-                target[d] = np.argmax(value, axis=0)
-                with np.errstate(invalid="ignore"):  # -inf - -inf where d is closed
-                    gain[d] = np.where(np.isfinite(keep[d]), value.max(axis=0) - keep[d],
-                                       -np.inf)
+            chains = self._chains(at)
+            chains[np.arange(len(channels)), np.arange(len(channels))] = False
+            value = np.where(chains, unit[None, :, :], -np.inf)  # (from, to, interval)
+            target = np.argmax(value, axis=1)
+            with np.errstate(invalid="ignore"):  # -inf - -inf where a channel is closed
+                gain = np.where(np.isfinite(keep), value.max(axis=1) - keep, -np.inf)
             best = np.argmax(gain, axis=0)
             better = gain[best, np.arange(len(at))] > 1e-9
             for j in np.flatnonzero(better):
