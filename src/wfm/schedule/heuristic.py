@@ -5,10 +5,11 @@ schedule of dozens of agents slowly. :func:`local_search` hands it a good start:
 the week of shifts that is best against everybody else's coverage, solved exactly under all the
 agent's own rules (:data:`~wfm.schedule.rules.AGENT_RULES`) with a one-agent CP-SAT model. The
 first pass starts from nobody working (agents with fewer skills first: they have fewer places to
-go), later passes repeat over all agents until nothing improves, with random shakes to leave
-local optima, until time runs out. Each break goes where the agent is missed least and each
-worked interval to the channel where the agent is worth most, so the search scores whole agents
-on exactly the objective CP-SAT minimises; CP-SAT then re-places breaks and channels.
+go), later passes repeat over all agents until nothing improves, with ruin-and-recreate shakes to
+leave local optima, until time runs out. Each break goes where the agent is missed least and the
+working agents are split over the channels at least cost (:class:`Coverage`), so the search
+scores whole agents on exactly the objective CP-SAT minimises (less fairness and proficiency);
+CP-SAT then re-places breaks and channels.
 """
 
 from __future__ import annotations
@@ -316,14 +317,12 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
                     for a, ks in chosen.items())
         return cover.cost() + float(costs)
 
-    def respond(a: int, noise: float = 0.0) -> bool:
+    def respond(a: int) -> bool:
         """Give agent ``a`` its best week against the others; True if it changed."""
         remove(a)
         gain = shapes.worth(worth(a)) - paid
         for k, cost in wishes[a].items():
             gain[k] -= cost
-        if noise:
-            gain = gain + rng.normal(0.0, noise, len(gain))
         current = chosen.get(a)
         best = _solve_agent(models[a], gain, current or [])
         better = best is not None and (
@@ -358,7 +357,10 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     report = report or (lambda _value: None)
     report(best_value)
     # Iterated local search: best-response passes to a local optimum, keep the best, then
-    # shake a few agents (noisy best responses) and descend again; stop after SHAKES shakes
+    # shake: take an eighth of the agents off and put them back one by one, each at its best
+    # response against the rest (ruin and recreate, Schrimpf et al. 2000), and descend again.
+    # Noisy best responses shook too little once the search scored the exact objective:
+    # every agent covering a fully met interval looked indispensable. Stop after SHAKES shakes
     # in a row bring nothing, so small problems end (deterministically) before the deadline.
     stale = 0
     while time.perf_counter() < deadline and stale < SHAKES:
@@ -385,9 +387,12 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
             stale = 0
             continue
         size = min(len(p.agents), max(2, len(p.agents) // 8))
-        shaken = rng.choice(len(p.agents), size=size, replace=False)
-        for a in shaken.tolist():
-            respond(a, noise=float(w.under))
+        shaken = rng.choice(len(p.agents), size=size, replace=False).tolist()
+        for a in shaken:  # ruin ...
+            remove(a)
+            chosen.pop(a, None)
+        for a in shaken:  # ... and recreate
+            respond(a)
     return _order_twins(p, best_chosen)
 
 
