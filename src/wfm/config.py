@@ -389,6 +389,7 @@ class ForecastSettings(_Model):
     backtest_horizon_days: int = Field(default=7, ge=1, le=56)
     history_weeks: int = Field(default=8, ge=1, le=104)
     pool_tolerance: float = Field(default=0.05, ge=0, le=1)
+    combination_margin: float = Field(default=0.10, ge=0, le=1)
     events: tuple[Event, ...] = ()
     month_edges: bool = True
     detect_outliers: bool = True

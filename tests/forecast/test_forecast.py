@@ -21,7 +21,7 @@ from wfm import frames as F
 from wfm.config import Config, config_from_dict, load_config
 from wfm.errors import DataError
 from wfm.forecast import ForecastResult, calendar, evaluate, forecast
-from wfm.forecast.backtest import pool_members, relative_wape
+from wfm.forecast.backtest import pool_members, pooled, relative_wape
 from wfm.forecast.models import MODELS
 from wfm.io.history import read_history
 from wfm.timegrid import Grid
@@ -202,7 +202,8 @@ def test_a_month_start_effect_in_the_history_is_forecast() -> None:
 # --- model choice --------------------------------------------------------------------------------
 
 
-def test_auto_pools_the_models_within_tolerance_of_the_best(result: ForecastResult) -> None:
+def test_auto_pools_the_models_within_tolerance_of_the_best(planted: pd.DataFrame) -> None:
+    result = forecast(planted, config(events=promo(), combination_margin=0.0))
     scores = result.backtest
     rel = relative_wape(scores[scores["model"].isin(list(MODELS))]).sort_values()
     pooled = rel[rel <= rel.iloc[0] * 1.05]
@@ -226,6 +227,26 @@ def test_a_pool_forecasts_the_mean_of_its_members(planted: pd.DataFrame) -> None
     for fold in (1, 2, 3):  # WAPE of the mean forecast, never worse than the worse member
         worst = max(scores.loc[(m, fold), "wape"] for m in members)
         assert scores.loc[(pooled.selected["voice"], fold), "wape"] <= worst + 1e-12
+
+
+@pytest.mark.parametrize(("best", "margin", "expected"), [
+    (0.90, 0.15, ("combination",)),  # 10 % better: not enough to leave the combination
+    (0.80, 0.15, ("weighted_index", "mstl")),  # 20 % better: the best, pooled
+    (0.90, 0.0, ("weighted_index", "mstl")),  # no margin: plain pooling
+])
+def test_the_combination_is_kept_unless_a_model_beats_it_by_the_margin(
+        best: float, margin: float, expected: tuple[str, ...]) -> None:
+    board = pd.DataFrame({"model": ["weighted_index", "mstl", "combination", "seasonal_naive"],
+                          "relative_wape": [best, best * 1.03, 1.0, 1.3]})
+
+    assert pooled(board, 0.05, margin) == expected
+
+
+def test_auto_keeps_the_combination_within_the_margin(planted: pd.DataFrame) -> None:
+    kept = forecast(planted, config(combination_margin=1.0), days=7)
+
+    assert kept.selected == {"voice": "combination"}
+    assert set(kept.frame[F.MODEL]) == {"combination"}
 
 
 def test_pool_tolerance_zero_uses_the_single_best(planted: pd.DataFrame) -> None:
@@ -375,8 +396,10 @@ def test_evaluate_reports_a_leaderboard_and_scores_per_fold(planted: pd.DataFram
     folds = report.scores.groupby("model")["fold"].apply(sorted)
     assert all(f == [1, 2, 3] for f in folds)
     assert (report.scores["channel"] == "voice").all()
-    # the same folds as the forecast's backtest: the same winner
-    assert pool_members(result.selected["voice"])[0] == board["model"].iloc[0]
+    # the same folds as the forecast's backtest: the same choice
+    settings = config().forecast
+    assert pool_members(result.selected["voice"]) == pooled(
+        board, settings.pool_tolerance, settings.combination_margin)
 
 
 # --- forecast.csv contract on the bundled sample -------------------------------------------------

@@ -392,6 +392,13 @@ def test_count_bounds_of_a_vanishing_mean_are_zero() -> None:
     assert (lo[0], hi[0]) == (0.0, 0.0)
 
 
+def test_count_bounds_of_a_small_mean_hold_it() -> None:
+    lo, hi = count_bounds(np.array([0.1]), np.array([0.1]), 80)
+
+    # Poisson(0.1)'s central 80 % interval is [0, 0], which misses the forecast itself
+    assert (lo[0], hi[0]) == (0.0, 1.0)
+
+
 def test_count_bounds_widen_with_the_variance() -> None:
     mu = np.full(3, 100.0)
 

@@ -166,7 +166,8 @@ def backtest(config_path: Path, history_path: Path | None, folds: int | None,
         table.add_column(col, justify="left" if col in ("channel", "model") else "right",
                          no_wrap=col == "model")
     for ch, g in result.leaderboard.groupby("channel", sort=False):
-        pool = pooled(g.reset_index(drop=True), config.forecast.pool_tolerance)
+        pool = pooled(g.reset_index(drop=True), config.forecast.pool_tolerance,
+                      config.forecast.combination_margin)
         for i, rec in enumerate(g.to_dict("records")):
             star = " ★" if rec["model"] in pool else ""
             table.add_row(str(ch) if i == 0 else "", f"{rec['model']}{star}",
@@ -177,7 +178,8 @@ def backtest(config_path: Path, history_path: Path | None, folds: int | None,
                           str(rec["folds"]), end_section=i == len(g) - 1)
     out.print(table)
     out.print("rel. WAPE = geometric mean over folds of WAPE ÷ the fold's median WAPE; ★ = what "
-              "forecast.models: auto uses (the best, averaged with those within "
+              "forecast.models: auto uses (the combination unless the best beats it by "
+              "forecast.combination_margin, else the best averaged with those within "
               "forecast.pool_tolerance of it); 80 %/95 % = interval coverage")
     for note in result.notes:
         out.print(f"note: {note}")

@@ -7,10 +7,11 @@ Per channel (channels run in parallel processes, ``forecast.workers``):
    (:mod:`wfm.forecast.calendar`), days with gaps and detected outliers are left out of
    fitting.
 2. Every candidate model (:mod:`wfm.forecast.models`) is scored by a rolling-origin backtest
-   at interval level (:mod:`wfm.forecast.backtest`); ``forecast.models: auto`` takes the one
-   with the lowest relative WAPE, pooled with those within ``forecast.pool_tolerance`` of it
-   (their mean, named ``a+b``). A model that needs more history than there is is not tried,
-   and the result's ``notes`` say so.
+   at interval level (:mod:`wfm.forecast.backtest`); ``forecast.models: auto`` keeps the
+   combination unless the best model beats it by ``forecast.combination_margin``, and takes
+   the one with the lowest relative WAPE otherwise, pooled with those within
+   ``forecast.pool_tolerance`` of it (their mean, named ``a+b``). A model that needs more
+   history than there is is not tried, and the result's ``notes`` say so.
 3. The chosen model (or pool) forecasts the horizon; a future special day is scaled by its
    factor (learnt from its past occurrences, or the event's multiplier); closed intervals are
    zero.
@@ -272,12 +273,12 @@ def _forecast_channel(hist: pd.DataFrame, channel: Channel, config: Config, grid
     board = bt.leaderboard()
     ranked = [m for m in board["model"] if m in prep.candidates]
     order = ranked + [m for m in (*prep.candidates, *FALLBACK_ORDER) if m not in ranked]
-    pool = pooled(board, settings.pool_tolerance)
+    pool = pooled(board, settings.pool_tolerance, settings.combination_margin)
     end = prep.train.dates[-1]
     lead_days = (start - end).days - 1 + days
     dates = [end + dt.timedelta(days=i + 1) for i in range(lead_days)]
     usable = int(prep.train.known.sum())
-    for members in ([pool] if len(pool) > 1 else []) + [(m,) for m in order]:
+    for members in ([pool] if pool else []) + [(m,) for m in order]:
         if any(MODELS[m].min_days > usable for m in members):
             continue
         try:

@@ -188,13 +188,25 @@ def pool_name(members: Sequence[str]) -> str:
     return POOL_SEPARATOR.join(members)
 
 
-def pooled(board: pd.DataFrame, tolerance: float) -> tuple[str, ...]:
+def pooled(board: pd.DataFrame, tolerance: float,
+           combination_margin: float = 0.0) -> tuple[str, ...]:
     """The models of a leaderboard (best first) whose relative WAPE is within ``tolerance`` (a
-    fraction) of the best's, best first; empty for an empty board."""
+    fraction) of the best's, best first; empty for an empty board.
+
+    The combination, when it is on the board, is kept alone unless the best model's relative
+    WAPE is more than ``combination_margin`` (a fraction) below its own: a short backtest
+    picks the model that fitted the last weeks best more often than the one that will forecast
+    the next best, and a combination of models rarely loses by much (the "forecast combination
+    puzzle", Claeskens, Magnus, Vasnev & Wang 2016, *IJF* 32).
+    """
     if board.empty:
         return ()
     rel = board["relative_wape"].to_numpy()
-    return tuple(board["model"][rel <= rel[0] * (1 + tolerance)])
+    models = board["model"].to_numpy()
+    own = rel[models == Combination.alias]
+    if combination_margin > 0 and len(own) and rel[0] >= own[0] * (1 - combination_margin):
+        return (Combination.alias,)
+    return tuple(models[rel <= rel[0] * (1 + tolerance)])
 
 
 def pool_members(name: str) -> tuple[str, ...]:

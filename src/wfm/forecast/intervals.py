@@ -54,7 +54,10 @@ class Noise:
 
 
 def count_bounds(mu: np.ndarray, var: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles ``(1 ∓ level/100) / 2`` of a count with mean ``mu`` and variance ``var``."""
+    """Quantiles ``(1 ∓ level/100) / 2`` of a count with mean ``mu`` and variance ``var``,
+    widened where needed to whole counts that hold ``mu``: the central interval of a count with
+    a small mean can miss it (Poisson(0.1)'s 80 % interval is [0, 0]), and a forecast outside
+    its own bounds reads as an error."""
     mu = np.asarray(mu, dtype=float)
     var = np.asarray(var, dtype=float)
     tails = ((1 - level / 100) / 2, (1 + level / 100) / 2)
@@ -77,7 +80,8 @@ def count_bounds(mu: np.ndarray, var: np.ndarray, level: int) -> tuple[np.ndarra
         sd = np.sqrt(np.maximum(var[big], mu[big]))
         lo[big], hi[big] = (np.round(mu[big] + norm.ppf(q) * sd) for q in tails)
         lo[big] = np.maximum(lo[big], 0.0)
-    return lo, hi
+    return (np.where(pos, np.minimum(lo, np.floor(mu)), lo),
+            np.where(pos, np.maximum(hi, np.ceil(mu)), hi))
 
 
 def fit_noise(mu: np.ndarray, err: np.ndarray, lead_week: np.ndarray, day_mu: np.ndarray,
