@@ -263,8 +263,8 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
                  ) -> dict[int, list[int]]:
     """Agent position -> option ids of a rule-abiding week, improved until ``seconds`` pass.
 
-    Each agent's value of working interval *i* is what one more agent there is worth against
-    the others' coverage (:func:`marginal_value`) on the channel where it is worth most; a
+    Each agent's value of working interval *i* is what one more agent of its skills is worth
+    there against the others, whose channels are split at least cost (:class:`Coverage`); a
     shift is worth that summed over its slots less its breaks where they cost least
     (:class:`Shapes`), minus paid time and unmet wishes. That is exactly what the objective
     gains, so a best response never makes the schedule worse and passes cannot cycle. Agents
