@@ -296,9 +296,10 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
         horizon_worth[:p.horizon] = cover.worth(group_of[a])
         return horizon_worth
 
-    def place(a: int, ks: list[int]) -> None:
-        """Put agent ``a`` on ``ks``, each break where it is missed least."""
-        value = worth(a)
+    def place(a: int, ks: list[int], value: np.ndarray | None = None) -> None:
+        """Put agent ``a`` on ``ks``, each break where it is missed least (``value``: its
+        :func:`worth` against the coverage now, when the caller has it)."""
+        value = worth(a) if value is None else value
         off = {s + j for k in ks
                for s, b in zip(break_starts(p.options[k], value), p.options[k].breaks,
                                strict=True)
@@ -320,7 +321,8 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     def respond(a: int) -> bool:
         """Give agent ``a`` its best week against the others; True if it changed."""
         remove(a)
-        gain = shapes.worth(worth(a)) - paid
+        value = worth(a)
+        gain = shapes.worth(value) - paid
         for k, cost in wishes[a].items():
             gain[k] -= cost
         current = chosen.get(a)
@@ -329,7 +331,7 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
             current is None or gain[best].sum() > gain[current].sum() + 1e-9)
         if better:
             chosen[a] = best  # type: ignore[assignment]
-        place(a, chosen.get(a, []))
+        place(a, chosen.get(a, []), value)  # the coverage has not changed since ``value``
         return better
 
     def replace_all(patterns: dict[int, list[int]]) -> None:
