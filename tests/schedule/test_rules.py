@@ -7,6 +7,7 @@ interval) and asserts infeasibility, the exact objective, or that the schedule o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -709,6 +710,44 @@ def test_an_options_worth_is_its_best_placement_of_breaks(seed: int) -> None:
         placements = list(itertools.product(*(b.starts for b in o.breaks)))
         assert worth[k] == pytest.approx(max(map(worked, placements)))
         assert worked(tuple(break_starts(o, v))) == pytest.approx(worth[k])
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_breaks_placed_together_cost_no_more_than_any_placement(seed: int) -> None:
+    from wfm.schedule.heuristic import place_breaks
+
+    base = _options_with_breaks()
+    rng = np.random.default_rng(seed)
+    required = np.where(base.open, rng.integers(0, 3, base.required.shape), 0)
+    problem = dataclasses.replace(base, required=required)
+    long_ = [k for k, o in enumerate(problem.options) if len(o.breaks) == 3]
+    short = [k for k, o in enumerate(problem.options) if len(o.breaks) == 1]
+    weeks = {0: [int(rng.choice(long_))], 1: [int(rng.choice(long_))],
+             2: [int(rng.choice(short))]}
+
+    def cost(working: list[set[int]]) -> float:
+        on = np.zeros(problem.horizon)
+        for at in working:
+            on[list(at)] += 1
+        h = problem.horizon
+        gap = (required[0, :h] - on)[problem.open[0, :h]]
+        return float(UNDER * np.maximum(gap, 0).sum() + OVER * np.maximum(-gap, 0).sum())
+
+    def placements(k: int) -> list[set[int]]:
+        o = problem.options[k]
+        return [{i for i in o.slots if i < problem.horizon} - {
+                    s + j for s, b in zip(starts, o.breaks, strict=True)
+                    for j in range(b.length)}
+                for starts in itertools.product(*(b.starts for b in o.breaks))]
+
+    every = [placements(ks[0]) for ks in weeks.values()]
+    placed = place_breaks(problem, weeks, [(0,)], [0, 0, 0], seconds=10)
+
+    assert placed is not None
+    for a in weeks:  # each agent works its shift less one start of each break
+        assert set(placed[a].tolist()) in every[a]
+    assert cost([set(placed[a].tolist()) for a in weeks]) == min(
+        map(cost, itertools.product(*every)))
 
 
 def _least_cost_split(required: np.ndarray, is_open: np.ndarray, skill: np.ndarray,
