@@ -17,6 +17,13 @@ covered in full: paid breaks take about 6 % of paid time, and block-shaped shift
 peaks spill over into the troughs, so some under-coverage is forced; the lower bound shows how
 much, and a larger ``--contract-ratio`` gives looser instances.
 
+**Planted weeks.** The bound says how far a schedule *may* be from the optimum; a planted week
+says how far it *is*, at least. Each agent of the 30- and 100-agent rosters (``--planted``)
+gets a random week that keeps its rules, breaks at random starts and a random open channel of
+its skills per interval; the requirements are exactly that coverage, and fairness costs
+nothing, so the optimum costs at most the planted schedule's paid time. Reported: that cost,
+the objective, the excess over it, and the bound and gap as above.
+
 **wfm.** ``build_problem`` + ``solve(SolveLimits(limit, workers=2, seed=0))`` with a time limit
 of 30, 60 and 180 s (times ``--time-scale``); reported: agent-hours short and over as a share of
 the required agent-hours (from ``wfm.evaluate.coverage``), objective, proven bound and gap.
@@ -35,7 +42,8 @@ movable breaks its problem is a relaxation of ours.
 pyworkforce is optional (the ``bench`` extra); without it the script says so and reports wfm's
 own figures, with ``null`` for the peer. Prints a table; with ``--json PATH`` also writes the
 figures as one flat JSON object. Run with ``make bench`` or
-``python benchmarks/bench_schedule.py [--sizes 30,100] [--time-scale 0.25] [--json PATH]``.
+``python benchmarks/bench_schedule.py [--sizes 30,100] [--planted 30] [--time-scale 0.25]
+[--json PATH]``.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from ortools.sat.python import cp_model
 
 from wfm import frames as F
 from wfm.config import Config, config_from_dict
@@ -60,6 +69,7 @@ from wfm.errors import WfmError
 from wfm.evaluate import coverage
 from wfm.io.roster import Agent
 from wfm.schedule import SolveLimits, build_problem, solve
+from wfm.schedule.heuristic import agent_model
 from wfm.timegrid import Grid
 
 try:  # the peer is optional; an import failure is reported, not raised
@@ -161,8 +171,9 @@ def time_limit_for(size: int) -> float:
     return 30.0 if size <= 30 else 60.0 if size <= 100 else 180.0
 
 
-def site_config(channels: tuple[str, ...]) -> Config:
-    """The benchmark site with ``channels`` and the skill groups made of them."""
+def site_config(channels: tuple[str, ...], **objective: int) -> Config:
+    """The benchmark site with ``channels`` and the skill groups made of them (``objective``:
+    weights that differ from the defaults)."""
     return config_from_dict({
         "site": {"name": f"bench {len(channels)} channels", "timezone": "Europe/Berlin",
                  "interval_minutes": STEP},
@@ -173,6 +184,7 @@ def site_config(channels: tuple[str, ...]) -> Config:
                    "earliest_start": EARLIEST_START, "latest_end": LATEST_END,
                    "breaks": [dict(b) for b in BREAKS]},
         "rules": RULES,
+        **({"objective": objective} if objective else {}),
     })
 
 
@@ -274,6 +286,55 @@ def make_instance(size: int, seed: int = SEED, ratio: float = CONTRACT_RATIO) ->
     return Instance(size, config, grid, agents, req, time_limit_for(size))
 
 
+def make_planted(size: int, seed: int = SEED) -> tuple[Instance, float]:
+    """An instance whose optimum is known to be at most its planted schedule's cost.
+
+    Each agent of ``size``'s roster gets a random week that keeps all its rules (a one-agent
+    CP-SAT model with random shift values), its breaks at random starts in their windows, and
+    each working interval on a random open channel of its skills; the requirements are exactly
+    that coverage. Fairness costs nothing here, so the planted schedule's objective is its paid
+    time alone, and no schedule needs to be short or over anywhere.
+    """
+    base = make_instance(size, seed)
+    config = site_config(tuple(base.config.channels), fairness=0)
+    problem = build_problem(base.requirements, base.agents, config, base.grid,
+                            start=MONDAY, days=DAYS)
+    rng = np.random.default_rng([seed, size, 1])
+    required = np.zeros((len(problem.channels), problem.horizon), dtype=np.int64)
+    paid = 0
+    for a, agent in enumerate(problem.agents):
+        m = agent_model(problem, a)
+        m.model.maximize(sum(int(rng.integers(0, 100)) * var for var in m.shift.values()))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        if solver.solve(m.model) != cp_model.OPTIMAL:
+            raise RuntimeError(f"agent {agent.agent_id}: no week keeps its rules")
+        for (_, k), var in m.shift.items():
+            if not solver.value(var):
+                continue
+            o = problem.options[k]
+            paid += o.paid_minutes // STEP * config.objective.paid
+            off = {s + j for b in o.breaks for s in (int(rng.choice(b.starts)),)
+                   for j in range(b.length)}
+            for i in o.slots:
+                skills = [problem.channels.index(c) for c in agent.skills]
+                open_ = [c for c in skills if i < problem.horizon and problem.open[c, i]]
+                if i not in off and open_:
+                    required[rng.choice(open_), i] += 1
+    frames = []
+    for c, name in enumerate(problem.channels):
+        agents = required[c].astype(float)
+        channel = config.channels[name]
+        load = agents * STEP * 60 * 0.85 * channel.sessions_per_agent
+        frames.append(pd.DataFrame({
+            F.INTERVAL_START: problem.index[:problem.horizon], F.CHANNEL: name,
+            F.VOLUME: load / AHT_SECONDS[name], F.AHT_SECONDS: AHT_SECONDS[name],
+            F.AGENTS_REQUIRED: agents,
+            F.AGENTS_WITH_SHRINKAGE: agents / (1 - channel.shrinkage.total)}))
+    req = pd.concat(frames, ignore_index=True)
+    return Instance(size, config, base.grid, base.agents, req, base.time_limit), float(paid)
+
+
 # --- wfm -------------------------------------------------------------------------------------
 
 def coverage_error(agent_intervals: pd.DataFrame, req: pd.DataFrame) -> tuple[int, int, int]:
@@ -300,6 +361,31 @@ def run_wfm(inst: Instance, limit: float) -> dict[str, Any]:
     return {"build": build, "seconds": seconds, "status": schedule.status,
             "objective": float(schedule.objective), "bound": float(schedule.lower_bound),
             "gap": float(schedule.gap), "abs_error": abs_error, "under": under, "over": over}
+
+
+def run_planted(sizes: list[int], scale: float, seed: int) -> dict[str, float | None]:
+    """Solve each planted instance (:func:`make_planted`); print one row per instance."""
+    figures: dict[str, float | None] = {}
+    print(f"\nPlanted weeks (requirements = a known schedule's coverage; the optimum costs at "
+          f"most that schedule)\n  {'agents':>6} {'limit s':>7} {'solve s':>7} "
+          f"{'planted':>9} {'objective':>10} {'excess %':>8} {'bound':>9} {'gap %':>6}  status")
+    for size in sizes:
+        inst, planted = make_planted(size, seed)
+        limit = inst.time_limit * scale
+        r = run_wfm(inst, limit)
+        ok = "error" not in r
+        excess = 100 * (r["objective"] - planted) / planted if ok else None
+        gap = 100 * r["gap"] if ok else None
+        print(f"  {size:>6} {limit:>7.1f} {r['seconds']:>7.1f} {planted:>9,.0f} "
+              f"{_fmt(r.get('objective'), '10,.0f')} {_fmt(excess, '8.1f')} "
+              f"{_fmt(r.get('bound'), '9,.0f')} {_fmt(gap, '6.1f')}  "
+              f"{r.get('status') or r['error']}")
+        key = f"planted{size}"
+        figures.update({f"{key}_planted_cost": planted, f"{key}_objective": r.get("objective"),
+                        f"{key}_excess_pct": excess, f"{key}_lower_bound": r.get("bound"),
+                        f"{key}_gap_pct": gap, f"{key}_solve_seconds": r["seconds"]})
+    print("  excess % = (objective − planted) ÷ planted: at least the distance to the optimum")
+    return figures
 
 
 # --- the peer: pyworkforce on the single-skill voice week ------------------------------------
@@ -508,14 +594,20 @@ def main() -> None:
     parser.add_argument("--contract-ratio", type=float, default=CONTRACT_RATIO,
                         help="contracted hours / required agent-hours (default 1.05)")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the requirements")
+    parser.add_argument("--planted", default="30,100",
+                        help="comma-separated roster sizes of planted instances, whose optimum "
+                             "is known to be at most a planted schedule's cost (default 30,100; "
+                             "empty to skip)")
     parser.add_argument("--no-peer", action="store_true", help="skip the pyworkforce comparison")
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        planted = [int(s) for s in args.planted.split(",") if s.strip()]
     except ValueError:
-        parser.error(f"--sizes: expected comma-separated whole numbers, found {args.sizes!r}")
-    if any(n < 1 for n in sizes) or args.time_scale <= 0 or args.contract_ratio <= 0:
+        parser.error("--sizes and --planted: expected comma-separated whole numbers, found "
+                     f"{args.sizes!r} and {args.planted!r}")
+    if any(n < 1 for n in sizes + planted) or args.time_scale <= 0 or args.contract_ratio <= 0:
         parser.error("--sizes, --time-scale and --contract-ratio must be positive")
     started = time.perf_counter()
     peer = (f"pyworkforce {PYWORKFORCE}" if PYWORKFORCE
@@ -526,6 +618,7 @@ def main() -> None:
           "required agent-hours")
 
     figures = run_instances(sizes, args.time_scale, args.seed, args.contract_ratio)
+    figures.update(run_planted(planted, args.time_scale, args.seed))
     if args.no_peer:
         figures.update(dict.fromkeys(PEER_FIGURES))
     else:
