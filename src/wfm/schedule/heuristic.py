@@ -262,7 +262,8 @@ def round_relaxation(problem: SchedulingProblem,
 
 def place_breaks(p: SchedulingProblem, weeks: dict[int, list[int]],
                  groups: list[tuple[int, ...]], group_of: list[int], seconds: float,
-                 current: dict[int, np.ndarray] | None = None) -> dict[int, np.ndarray] | None:
+                 current: dict[int, np.ndarray] | None = None,
+                 workers: int = 1) -> dict[int, np.ndarray] | None:
     """Per agent of ``weeks``: the intervals of the horizon it works, every break of every
     agent placed together at least coverage cost; None if CP-SAT finds nothing in ``seconds``.
 
@@ -273,7 +274,7 @@ def place_breaks(p: SchedulingProblem, weeks: dict[int, list[int]],
     shifts fixed the rest is small: agents of one skill group (``groups``, ``group_of``) on one
     option are interchangeable, so the model counts how many of them start each break where,
     and splits each group's working agents over its open channels. ``current`` (per agent its
-    working intervals now) is the hint.
+    working intervals now) is the hint; ``workers`` CP-SAT's.
     """
     horizon = p.horizon
     w = p.weights
@@ -327,7 +328,7 @@ def place_breaks(p: SchedulingProblem, weeks: dict[int, list[int]],
                 m.add_hint(y, at.count(s))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, seconds)
-    solver.parameters.num_workers = 1
+    solver.parameters.num_workers = workers
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     out: dict[int, set[int]] = {a: set() for a in weeks}
@@ -344,7 +345,7 @@ def place_breaks(p: SchedulingProblem, weeks: dict[int, list[int]],
 
 
 def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
-                 report: Callable[[float], None] | None = None,
+                 workers: int = 1, report: Callable[[float], None] | None = None,
                  restart: Callable[[], dict[int, list[int]] | None] | None = None
                  ) -> dict[int, list[int]]:
     """Agent position -> option ids of a rule-abiding week, improved until ``seconds`` pass.
@@ -360,7 +361,8 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     is judged by the objective after that.
     ``restart`` is asked after each agent's move for a week per agent to descend from instead
     (e.g. :func:`round_relaxation` of an LP that finished meanwhile); None means no new start.
-    ``report`` is called with each better objective found.
+    ``report`` is called with each better objective found. The search itself is sequential;
+    placing all breaks together uses ``workers`` CP-SAT workers.
     """
     p = problem
     w = p.weights
@@ -442,7 +444,7 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
         before = cover.cost()
         was = dict(placed)
         joint = place_breaks(p, chosen, groups, group_of,
-                             min(BREAK_SECONDS, deadline - time.perf_counter()), placed)
+                             min(BREAK_SECONDS, deadline - time.perf_counter()), placed, workers)
         if joint is None:
             return
         replace_all(dict(chosen), joint)

@@ -227,7 +227,7 @@ def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits, start: flo
         relaxation = lp_relaxation(problem, lp_seconds)
         lp_start = None if relaxation is None else round_relaxation(problem, relaxation)
         chosen = local_search(problem, seconds=search - (time.perf_counter() - t0),
-                              seed=limits.seed, report=report,
+                              seed=limits.seed, workers=limits.workers, report=report,
                               restart=_once(lambda: lp_start))
         return (None if relaxation is None else relaxation.value), chosen
     context = multiprocessing.get_context("fork")
@@ -245,8 +245,8 @@ def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits, start: flo
         got.append(_receive(receive))
         return round_relaxation(problem, got[0]) if got[0] is not None else None
 
-    chosen = local_search(problem, seconds=search, seed=limits.seed, report=report,
-                          restart=arrived)
+    chosen = local_search(problem, seconds=search, seed=limits.seed, workers=limits.workers,
+                          report=report, restart=arrived)
     if not got:
         got.append(_receive(receive) if receive.poll(lp_seconds + 10) else None)
     child.join(timeout=1)
