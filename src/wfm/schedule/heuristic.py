@@ -300,7 +300,7 @@ def place_breaks(p: SchedulingProblem, weeks: dict[int, list[int]],
             m.add(sum(y for _, y in starts) == len(agents))
             counts[g, k, j] = starts
     n = len(weeks)
-    under, over, terms = [], [], []
+    terms = []
     channel_terms: dict[tuple[int, int], list[cp_model.IntVar]] = {}
     for g, channels in enumerate(groups):
         for i in np.flatnonzero(fixed[g]).tolist():
@@ -315,8 +315,6 @@ def place_breaks(p: SchedulingProblem, weeks: dict[int, list[int]],
         req = int(p.required[c, i])
         u, v = m.new_int_var(0, req, ""), m.new_int_var(0, n, "")
         m.add(sum(zs) + u - v == req)
-        under.append(u)
-        over.append(v)
         terms.append(w.under * p.priority[c] * u + w.over * v)
     m.minimize(sum(terms))
     if current is not None:  # hint each break's count per start as the breaks are now
