@@ -384,7 +384,8 @@ def run_planted(sizes: list[int], scale: float, seed: int) -> dict[str, float | 
         figures.update({f"{key}_planted_cost": planted, f"{key}_objective": r.get("objective"),
                         f"{key}_excess_pct": excess, f"{key}_lower_bound": r.get("bound"),
                         f"{key}_gap_pct": gap, f"{key}_solve_seconds": r["seconds"]})
-    print("  excess % = (objective − planted) ÷ planted: at least the distance to the optimum")
+    print("  excess % = (objective − planted) ÷ planted; the optimum costs at most the planted "
+          "schedule,\n  so the objective is at least this far above it")
     return figures
 
 
