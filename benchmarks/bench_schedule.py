@@ -261,14 +261,23 @@ def make_requirements(config: Config, grid: Grid, hours: dict[str, float],
         is_open = grid.open_mask(channel.hours, index)
         sigma = 0.08 if channel.kind != "deferred" else 0.04
         profile = shape(name, hour, weekday) * rng.lognormal(0.0, sigma, len(index))
-        required = whole_agents(profile, is_open, hours[name] * 60 / STEP).astype(float)
-        load = required * STEP * 60 * 0.85 * channel.sessions_per_agent
-        frames.append(pd.DataFrame({
-            F.INTERVAL_START: index, F.CHANNEL: name,
-            F.VOLUME: load / AHT_SECONDS[name], F.AHT_SECONDS: AHT_SECONDS[name],
-            F.AGENTS_REQUIRED: required,
-            F.AGENTS_WITH_SHRINKAGE: required / (1 - channel.shrinkage.total)}))
+        required = whole_agents(profile, is_open, hours[name] * 60 / STEP)
+        frames.append(channel_requirements(config, name, index, required))
     return pd.concat(frames, ignore_index=True)
+
+
+def channel_requirements(config: Config, name: str, index: pd.DatetimeIndex,
+                         required: IntArray) -> pd.DataFrame:
+    """Channel ``name``'s rows of a requirements frame: ``required`` agents per interval of
+    ``index``, with the volume that keeps them 85 % busy at the channel's AHT."""
+    channel = config.channels[name]
+    agents = required.astype(float)
+    load = agents * STEP * 60 * 0.85 * channel.sessions_per_agent
+    return pd.DataFrame({
+        F.INTERVAL_START: index, F.CHANNEL: name,
+        F.VOLUME: load / AHT_SECONDS[name], F.AHT_SECONDS: AHT_SECONDS[name],
+        F.AGENTS_REQUIRED: agents,
+        F.AGENTS_WITH_SHRINKAGE: agents / (1 - channel.shrinkage.total)})
 
 
 def make_instance(size: int, seed: int = SEED, ratio: float = CONTRACT_RATIO) -> Instance:
@@ -303,6 +312,7 @@ def make_planted(size: int, seed: int = SEED) -> tuple[Instance, float]:
     required = np.zeros((len(problem.channels), problem.horizon), dtype=np.int64)
     paid = 0
     for a, agent in enumerate(problem.agents):
+        skills = [problem.channels.index(c) for c in agent.skills]
         m = agent_model(problem, a)
         m.model.maximize(sum(int(rng.integers(0, 100)) * var for var in m.shift.values()))
         solver = cp_model.CpSolver()
@@ -317,21 +327,12 @@ def make_planted(size: int, seed: int = SEED) -> tuple[Instance, float]:
             off = {s + j for b in o.breaks for s in (int(rng.choice(b.starts)),)
                    for j in range(b.length)}
             for i in o.slots:
-                skills = [problem.channels.index(c) for c in agent.skills]
                 open_ = [c for c in skills if i < problem.horizon and problem.open[c, i]]
                 if i not in off and open_:
                     required[rng.choice(open_), i] += 1
-    frames = []
-    for c, name in enumerate(problem.channels):
-        agents = required[c].astype(float)
-        channel = config.channels[name]
-        load = agents * STEP * 60 * 0.85 * channel.sessions_per_agent
-        frames.append(pd.DataFrame({
-            F.INTERVAL_START: problem.index[:problem.horizon], F.CHANNEL: name,
-            F.VOLUME: load / AHT_SECONDS[name], F.AHT_SECONDS: AHT_SECONDS[name],
-            F.AGENTS_REQUIRED: agents,
-            F.AGENTS_WITH_SHRINKAGE: agents / (1 - channel.shrinkage.total)}))
-    req = pd.concat(frames, ignore_index=True)
+    req = pd.concat([channel_requirements(config, name, problem.index[:problem.horizon],
+                                          required[c])
+                     for c, name in enumerate(problem.channels)], ignore_index=True)
     return Instance(size, config, base.grid, base.agents, req, base.time_limit), float(paid)
 
 
