@@ -802,3 +802,56 @@ def test_coverage_keeps_the_least_cost_split_and_values_one_more_agent_exactly(d
     for g in range(len(skill)):
         gains = [least_cost(i=i) - least_cost(g, i) for i in range(intervals)]
         assert_allclose(cover.worth(g), gains)
+
+
+# --- windows: one day's shifts re-solved with the rest of the week fixed -------------------------
+
+
+def _windows_start(config: Config, n_agents: int, days: int) -> tuple[SchedulingProblem, Any, Any]:
+    """A mid-size problem, its model, and a rule-abiding but poor start: every agent on its
+    first allowed shift of each day it may work (up to its max days)."""
+    from wfm.schedule.solve import _complete, build_model
+
+    req, agents = _mid_size(config, n_agents=n_agents, days=days)
+    problem = build_problem(req, agents, config, start=MONDAY, days=days)
+    chosen = {a: sorted({problem.options[k].day: k for k in reversed(problem.allowed[a])}
+                        .values())[:1] for a in range(n_agents)}
+    built = build_model(problem)
+    start = _complete(built, chosen, LIMITS)
+    assert start is not None
+    return problem, built, start
+
+
+def test_a_window_over_the_only_day_reaches_the_optimum(tiny_config_dict: dict[str, Any]) -> None:
+    from wfm.schedule.solve import _improve_windows
+
+    config = _mid_size_site(tiny_config_dict, step=30)
+    problem, built, start = _windows_start(config, n_agents=6, days=1)
+    optimum = solve(problem, LIMITS)
+
+    improved = _improve_windows(problem, built, start, LIMITS, time.perf_counter() + 30,
+                                lambda _value: None)
+
+    assert optimum.status == "OPTIMAL"
+    assert start.objective > optimum.objective  # the start leaves something to do
+    assert improved.objective == optimum.objective
+
+
+def test_windows_keep_every_rule_of_the_whole_model(tiny_config_dict: dict[str, Any]) -> None:
+    from wfm.schedule.solve import _improve_windows
+
+    config = _mid_size_site(tiny_config_dict, step=30)
+    problem, built, start = _windows_start(config, n_agents=8, days=3)
+    reported: list[float] = []
+
+    improved = _improve_windows(problem, built, start, LIMITS, time.perf_counter() + 30,
+                                reported.append)
+
+    assert improved.objective < start.objective
+    assert reported[-1] == improved.objective
+    model = built.vars.model.clone()  # every variable fixed at the windows' values
+    for i, value in enumerate(improved.values.tolist()):
+        model.add(model.get_int_var_from_proto_index(i) == value)
+    solver = cp_model.CpSolver()
+    assert solver.solve(model) == cp_model.OPTIMAL
+    assert round(solver.objective_value) == improved.objective
