@@ -843,12 +843,14 @@ def test_windows_keep_every_rule_of_the_whole_model(tiny_config_dict: dict[str, 
     config = _mid_size_site(tiny_config_dict, step=30)
     problem, built, start = _windows_start(config, n_agents=8, days=3)
     reported: list[float] = []
+    domains = [list(v.domain) for v in built.vars.model.proto.variables]
 
     improved = _improve_windows(problem, built, start, LIMITS, time.perf_counter() + 30,
                                 reported.append)
 
     assert improved.objective < start.objective
     assert reported[-1] == improved.objective
+    assert [list(v.domain) for v in built.vars.model.proto.variables] == domains  # restored
     model = built.vars.model.clone()  # every variable fixed at the windows' values
     for i, value in enumerate(improved.values.tolist()):
         model.add(model.get_int_var_from_proto_index(i) == value)

@@ -229,10 +229,12 @@ def _improve_windows(problem: SchedulingProblem, built: BuiltModel, start: _Solu
     The local search moves one agent's week at a time; packing a day's shifts exactly against
     its requirements takes many agents moving together. On a week whose requirements are a
     known schedule's coverage, 30 agents' search ended 43 % above that schedule's cost, and
-    windows of one day each brought it to 4 % (benchmarks/README.md). Fixing the rest of the
+    fourteen one-day windows brought it to 4 % (benchmarks/README.md). Fixing the rest of the
     week (shift, break and channel variables alike) leaves CP-SAT a small model that it often
     solves to optimality in a second. Days are visited in random order (seeded), agents drawn
-    at random when there are more than ``WINDOW_AGENTS``.
+    at random when there are more than ``WINDOW_AGENTS``. The windows stop early once twice
+    as many in a row as there are days bring nothing: on a small roster every day has then
+    been solved, and the whole model's proof gets the time.
     """
     p, m = problem, built.vars
     model = m.model
@@ -254,11 +256,6 @@ def _improve_windows(problem: SchedulingProblem, built: BuiltModel, start: _Solu
         fixed += [v for (_g, k), v in m.count.items() if days_of[k] != day]
         fixed += [v for (_g, k, _j, _s), v in m.breaks.items() if days_of[k] != day]
         fixed += [v for (_g, i, _c), v in m.assigned.items() if i not in window]
-        for v in fixed:
-            domain = variables[v.index].domain
-            domain.clear()
-            domain.extend([best.value(v)] * 2)
-        _hint(model, best.values)
         solver = cp_model.CpSolver()
         limits.apply(solver)
         # deterministic time, so one worker gives the same windows on a busy machine too
@@ -269,11 +266,18 @@ def _improve_windows(problem: SchedulingProblem, built: BuiltModel, start: _Solu
         solver.parameters.linearization_level = 2
         solver.parameters.subsolvers.append("max_lp")
         solver.parameters.max_time_in_seconds = max(0.1, until - time.perf_counter())
-        status = solver.solve(model)
-        for v in fixed:
-            domain = variables[v.index].domain
-            domain.clear()
-            domain.extend(domains[v.index])
+        _hint(model, best.values)
+        try:  # the model is shared with the whole-model solve after the windows: restore it
+            for v in fixed:
+                domain = variables[v.index].domain
+                domain.clear()
+                domain.extend([best.value(v)] * 2)
+            status = solver.solve(model)
+        finally:
+            for v in fixed:
+                domain = variables[v.index].domain
+                domain.clear()
+                domain.extend(domains[v.index])
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and \
                 round(solver.objective_value) < best.objective:
             best = _Solution(np.array(solver.response_proto.solution, dtype=np.int64),
