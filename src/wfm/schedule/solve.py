@@ -206,38 +206,57 @@ def _complete(built: BuiltModel, chosen: dict[int, list[int]],
     finds nothing (a heuristic pattern broke a rule).
     """
     model = built.vars.model
-    pins = {var.index: int(k in chosen[a]) for (a, k), var in built.vars.shift.items()
-            if a in chosen}
+    pinned = [(a, k, var) for (a, k), var in built.vars.shift.items() if a in chosen]
+    indices = np.array([var.index for _a, _k, var in pinned], dtype=np.int64)
+    values = np.array([int(k in chosen[a]) for a, k, _var in pinned], dtype=np.int64)
     solver = cp_model.CpSolver()
     SolveLimits(min(10.0, limits.time_seconds / 4), limits.workers, limits.seed).apply(solver)
-    with _pinned(model, pins):
+    with _pinned(model, indices, values):
         status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return _Solution(_values(solver), round(solver.objective_value), "FEASIBLE")
 
 
+class _Pins:
+    """Variables of a model fixed at values, each of which can be freed and fixed again; see
+    :func:`_pinned`."""
+
+    def __init__(self, model: cp_model.CpModel, indices: np.ndarray) -> None:
+        self.variables = model.proto.variables
+        self.domains = {i: list(self.variables[i].domain) for i in indices.tolist()}
+        """The model's own domain of each variable that may be pinned, by proto index."""
+
+    def fix(self, indices: np.ndarray, values: np.ndarray) -> None:
+        """Fix each variable of ``indices`` (proto indices) at its value in ``values``."""
+        for i, value in zip(indices.tolist(), values.tolist(), strict=True):
+            domain = self.variables[i].domain
+            domain.clear()
+            domain.extend((value, value))
+
+    def free(self, indices: np.ndarray) -> None:
+        """Give each variable of ``indices`` its own domain back."""
+        for i in indices.tolist():
+            domain = self.variables[i].domain
+            domain.clear()
+            domain.extend(self.domains[i])
+
+
 @contextlib.contextmanager
-def _pinned(model: cp_model.CpModel, pins: dict[int, int]) -> Iterator[None]:
-    """``model`` with each variable of ``pins`` (by proto index) fixed at its value, restored
-    afterwards.
+def _pinned(model: cp_model.CpModel, indices: np.ndarray, values: np.ndarray
+            ) -> Iterator[_Pins]:
+    """``model`` with each variable of ``indices`` (proto indices) fixed at its value in
+    ``values``, restored afterwards; the :class:`_Pins` yielded free and fix them again.
 
     Narrowing the domains in the model's proto costs nothing next to cloning it (hundreds of
     thousands of variables at 300 agents), and CP-SAT's presolve drops what is fixed.
     """
-    variables = model.proto.variables
-    saved = {index: list(variables[index].domain) for index in pins}
+    pins = _Pins(model, indices)
     try:
-        for index, value in pins.items():
-            domain = variables[index].domain
-            domain.clear()
-            domain.extend([value, value])
-        yield
+        pins.fix(indices, values)
+        yield pins
     finally:
-        for index, bounds in saved.items():
-            domain = variables[index].domain
-            domain.clear()
-            domain.extend(bounds)
+        pins.free(indices)
 
 
 def _improve_windows(problem: SchedulingProblem, built: BuiltModel, start: _Solution,
@@ -256,44 +275,62 @@ def _improve_windows(problem: SchedulingProblem, built: BuiltModel, start: _Solu
     at random when there are more than ``WINDOW_AGENTS``. The windows stop early once twice
     as many in a row as there are days bring nothing: on a small roster every day has then
     been solved, and the whole model's proof gets the time.
+
+    Every shift, count, break and channel variable stays fixed at the incumbent while the
+    windows run, and a window frees only its own (and fixes them again after): at 100 agents
+    that is a tenth of the model's, and fixing the whole model anew each time took as long
+    as CP-SAT's solve of the window.
     """
     p, m = problem, built.vars
     model = m.model
     rng = np.random.default_rng(limits.seed)
     days_of = np.array([o.day for o in p.options])
+    # (proto index, agent, day) of each shift, and (proto index, day) of each count and break
+    shifts = np.array([(v.index, a, days_of[k]) for (a, k), v in m.shift.items()],
+                      dtype=np.int64).reshape(-1, 3)
+    daily = np.array([(v.index, days_of[k]) for (_g, k), v in m.count.items()]
+                     + [(v.index, days_of[k]) for (_g, k, _j, _s), v in m.breaks.items()],
+                     dtype=np.int64).reshape(-1, 2)
+    # (proto index, interval) of each channel split, and the intervals each day's shifts touch
+    splits = np.array([(v.index, i) for (_g, i, _c), v in m.assigned.items()],
+                      dtype=np.int64).reshape(-1, 2)
+    touched = np.zeros((len(p.days), int(splits[:, 1].max(initial=0)) + 1), dtype=bool)
+    for o in p.options:
+        touched[o.day, [i for i in o.slots if i < touched.shape[1]]] = True
+    pinnable = np.concatenate([shifts[:, 0], daily[:, 0], splits[:, 0]])
     best = start
     fails = 0
-    while time.perf_counter() < until - 0.5 and fails < 2 * len(p.days):
-        day = int(rng.integers(len(p.days)))
-        free = set(range(len(p.agents)))
-        if len(free) > WINDOW_AGENTS:
-            free = set(rng.choice(len(p.agents), WINDOW_AGENTS, replace=False).tolist())
-        window = {i for k in np.flatnonzero(days_of == day).tolist()
-                  for i in p.options[k].slots}
-        fixed = [v for (a, k), v in m.shift.items() if days_of[k] != day or a not in free]
-        fixed += [v for (_g, k), v in m.count.items() if days_of[k] != day]
-        fixed += [v for (_g, k, _j, _s), v in m.breaks.items() if days_of[k] != day]
-        fixed += [v for (_g, i, _c), v in m.assigned.items() if i not in window]
-        solver = cp_model.CpSolver()
-        limits.apply(solver)
-        # deterministic time, so one worker gives the same windows on a busy machine too
-        solver.parameters.max_deterministic_time = WINDOW_SECONDS
-        # CP-SAT's search with its strongest LP (linearization level 2), alone: on windows of
-        # the 30- and 100-agent benchmark weeks it proves more of them optimal in the time and
-        # gains 2-3 % more in 30 s than the default portfolio of two workers
-        solver.parameters.linearization_level = 2
-        solver.parameters.subsolvers.append("max_lp")
-        solver.parameters.max_time_in_seconds = max(0.1, until - time.perf_counter())
-        _hint(model, best.values)
-        with _pinned(model, {v.index: best.value(v) for v in fixed}):
+    with _pinned(model, pinnable, start.values[pinnable]) as pins:
+        while time.perf_counter() < until - 0.5 and fails < 2 * len(p.days):
+            day = int(rng.integers(len(p.days)))
+            free = np.ones(len(p.agents), dtype=bool)
+            if len(p.agents) > WINDOW_AGENTS:
+                free[:] = False
+                free[rng.choice(len(p.agents), WINDOW_AGENTS, replace=False)] = True
+            window = np.concatenate([
+                shifts[(shifts[:, 2] == day) & free[shifts[:, 1]], 0],
+                daily[daily[:, 1] == day, 0], splits[touched[day, splits[:, 1]], 0]])
+            solver = cp_model.CpSolver()
+            limits.apply(solver)
+            # deterministic time, so one worker gives the same windows on a busy machine too
+            solver.parameters.max_deterministic_time = WINDOW_SECONDS
+            # CP-SAT's search with its strongest LP (linearization level 2), alone: on windows
+            # of the 30- and 100-agent benchmark weeks it proves more of them optimal in the
+            # time and gains 2-3 % more in 30 s than the default portfolio of two workers
+            solver.parameters.linearization_level = 2
+            solver.parameters.subsolvers.append("max_lp")
+            solver.parameters.max_time_in_seconds = max(0.1, until - time.perf_counter())
+            _hint(model, best.values)
+            pins.free(window)
             status = solver.solve(model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and \
-                round(solver.objective_value) < best.objective:
-            best = _Solution(_values(solver), round(solver.objective_value), "FEASIBLE")
-            report(best.objective)
-            fails = 0
-        else:
-            fails += 1
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and \
+                    round(solver.objective_value) < best.objective:
+                best = _Solution(_values(solver), round(solver.objective_value), "FEASIBLE")
+                report(best.objective)
+                fails = 0
+            else:
+                fails += 1
+            pins.fix(window, best.values[window])
     return best
 
 
@@ -378,7 +415,7 @@ def _hint(model: cp_model.CpModel, values: np.ndarray) -> None:
     model.clear_hints()
     hint = model.proto.solution_hint
     hint.vars.extend(range(len(values)))
-    hint.values.extend(int(v) for v in values)
+    hint.values.extend(values.tolist())
 
 
 RULE_TEXT: dict[R.Rule, Callable[[Agent, RuleSet], str]] = {
