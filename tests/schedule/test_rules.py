@@ -823,33 +823,50 @@ def _windows_start(config: Config, n_agents: int, days: int) -> tuple[Scheduling
 
 
 def test_a_window_over_the_only_day_reaches_the_optimum(tiny_config_dict: dict[str, Any]) -> None:
-    from wfm.schedule.solve import _improve_windows
+    from wfm.schedule.windows import improve_windows
 
     config = _mid_size_site(tiny_config_dict, step=30)
     problem, built, start = _windows_start(config, n_agents=6, days=1)
     optimum = solve(problem, LIMITS)
 
-    improved = _improve_windows(problem, built, start, LIMITS, time.perf_counter() + 30,
-                                lambda _value: None)
+    improved = improve_windows(problem, built.vars, start, seed=0, lanes=1,
+                               until=time.perf_counter() + 30, report=lambda _value: None)
 
     assert optimum.status == "OPTIMAL"
     assert start.objective > optimum.objective  # the start leaves something to do
     assert improved.objective == optimum.objective
 
 
-def test_windows_keep_every_rule_of_the_whole_model(tiny_config_dict: dict[str, Any]) -> None:
-    from wfm.schedule.solve import _improve_windows
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_windows_keep_every_rule_of_the_whole_model(tiny_config_dict: dict[str, Any],
+                                                    lanes: int,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from wfm.schedule import windows
+    from wfm.schedule.windows import improve_windows
+
+    carried: list[bool] = []
+    carry = windows._carry
+
+    def counted(base: Any, found: Any, best: Any, check: Any) -> Any:
+        carried.append(best is not base)
+        return carry(base, found, best, check)
+
+    # two lanes need two windows' worth of agents: four per window here
+    monkeypatch.setattr(windows, "WINDOW_AGENTS", 4)
+    monkeypatch.setattr(windows, "_carry", counted)
 
     config = _mid_size_site(tiny_config_dict, step=30)
     problem, built, start = _windows_start(config, n_agents=8, days=3)
     reported: list[float] = []
     domains = [list(v.domain) for v in built.vars.model.proto.variables]
 
-    improved = _improve_windows(problem, built, start, LIMITS, time.perf_counter() + 30,
-                                reported.append)
+    improved = improve_windows(problem, built.vars, start, seed=0, lanes=lanes,
+                               until=time.perf_counter() + 30, report=reported.append)
 
     assert improved.objective < start.objective
     assert reported[-1] == improved.objective
+    # side by side, windows end while the other has moved the schedule on
+    assert any(carried) == (lanes == 2)
     assert [list(v.domain) for v in built.vars.model.proto.variables] == domains  # restored
     model = built.vars.model.clone()  # every variable fixed at the windows' values
     for i, value in enumerate(improved.values.tolist()):
@@ -857,3 +874,62 @@ def test_windows_keep_every_rule_of_the_whole_model(tiny_config_dict: dict[str, 
     solver = cp_model.CpSolver()
     assert solver.solve(model) == cp_model.OPTIMAL
     assert round(solver.objective_value) == improved.objective
+
+
+def test_the_linear_model_prices_and_checks_a_solution_as_cp_sat_does(
+        tiny_config_dict: dict[str, Any]) -> None:
+    from wfm.schedule.windows import LinearModel
+
+    config = _mid_size_site(tiny_config_dict, step=30)
+    problem, built, start = _windows_start(config, n_agents=8, days=3)
+    linear = LinearModel.of(built.vars.model)
+
+    assert linear is not None
+    assert round(linear.objective(start.values)) == start.objective
+    assert linear.feasible(start.values)
+    for (a, k), var in built.vars.shift.items():  # a second shift on a day the agent works
+        if not start.value(var) and any(start.value(built.vars.shift[a, j])
+                                        for j in problem.allowed[a]
+                                        if problem.options[j].day == problem.options[k].day):
+            broken = start.values.copy()
+            broken[var.index] = 1
+            assert not linear.feasible(broken)
+            break
+    else:
+        pytest.fail("no agent works a day with another shift left to add")
+
+
+def test_a_window_carries_its_changes_over_only_when_they_fit_the_schedule() -> None:
+    from wfm.schedule.windows import LinearModel, Solution, _carry
+
+    model = cp_model.CpModel()
+    x, y, z, w = (model.new_bool_var(name) for name in "xyzw")
+    model.add(x + y <= 1)
+    model.add(x + z <= 1).only_enforce_if(w)
+    model.add_bool_or([x, y, z.Not()])
+    model.minimize(-x - y - 2 * z + w)
+    linear = LinearModel.of(model)
+    assert linear is not None
+
+    def solution(**values: int) -> Solution:
+        array = np.array([values.get(name, 0) for name in "xyzw"], dtype=np.int64)
+        return Solution(array, round(linear.objective(array)), "FEASIBLE")
+
+    base = solution()
+    only_x, only_y, only_z = solution(x=1), solution(y=1), solution(z=1)
+    assert _carry(base, only_x, base, linear) is only_x  # nothing else changed meanwhile
+    # another window set z meanwhile: both changes, priced exactly
+    carried = _carry(base, only_x, only_z, linear)
+    assert carried is not None
+    assert carried.values.tolist() == [1, 0, 1, 0]
+    assert carried.objective == -3
+    assert _carry(base, only_y, only_x, linear) is None  # together they break x + y <= 1
+    assert _carry(base, solution(x=1, z=1), only_z, linear) is None  # z changed by both
+    # an enforced constraint is checked, an unenforced one is not; clauses count literals,
+    # negated ones too
+    assert not linear.feasible(np.array([1, 0, 1, 1]))
+    assert linear.feasible(np.array([1, 0, 1, 0]))
+    assert not linear.feasible(np.array([0, 0, 1, 0]))
+    assert linear.feasible(np.array([0, 0, 0, 0]))
+    model.add_multiplication_equality(w, [x, y])
+    assert LinearModel.of(model) is None  # not linear: windows then run one at a time

@@ -6,14 +6,13 @@ data (:class:`SchedulingProblem`) → variables → hard rules → soft rules �
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import math
 import multiprocessing
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import cast
@@ -32,16 +31,13 @@ from wfm.schedule.bound import Relaxation, lp_relaxation
 from wfm.schedule.heuristic import agent_model, local_search, round_relaxation
 from wfm.schedule.problem import SchedulingProblem
 from wfm.schedule.rules import HARD_RULES, SOFT_RULES, ModelVars, Penalty
+from wfm.schedule.windows import Solution, hint, improve_windows, pinned, solution_values
 
 LOCAL_SEARCH_SHARE = 0.5
 """Share of the time limit the local search may use before CP-SAT takes over (less the LP's
 time when the LP cannot run beside it)."""
 WHOLE_MODEL_SHARE = 0.1
 """Share of the time limit left for CP-SAT on the whole model at the end (after the windows)."""
-WINDOW_AGENTS = 20
-"""Most agents whose shifts one window frees (:func:`_improve_windows`)."""
-WINDOW_SECONDS = 5.0
-"""Longest CP-SAT may take over one window, in its deterministic time (about seconds)."""
 LP_SHARE = 0.25
 """Share of the time limit the LP bound may use."""
 
@@ -143,14 +139,15 @@ def solve(
     start = _complete(built, chosen, limits)
     if start is not None:
         report(time.perf_counter() - t0, start.objective, lp_bound or 0.0)
-        start = _improve_windows(
-            problem, built, start, limits, deadline - WHOLE_MODEL_SHARE * limits.time_seconds,
-            lambda value: report(time.perf_counter() - t0, value, lp_bound or 0.0))
+        start = improve_windows(
+            problem, built.vars, start, seed=limits.seed, lanes=min(2, limits.workers),
+            until=deadline - WHOLE_MODEL_SHARE * limits.time_seconds,
+            report=lambda value: report(time.perf_counter() - t0, value, lp_bound or 0.0))
     # The whole model, hinted with the windows' schedule, for the time left: small problems
     # are proved optimal here; on large ones CP-SAT rarely improves on the hint.
     model = built.vars.model
     if start is not None:
-        _hint(model, start.values)
+        hint(model, start.values)
     solver = cp_model.CpSolver()
     limits.apply(solver)
     solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
@@ -158,7 +155,7 @@ def solve(
     # Objective coefficients are integers; CP-SAT reports them as floats with rounding noise.
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
             start is None or round(solver.objective_value) <= start.objective):
-        best = _Solution(_values(solver), round(solver.objective_value),
+        best = Solution(solution_values(solver), round(solver.objective_value),
                          solver.status_name(status))
         report(time.perf_counter() - t0, best.objective, solver.best_objective_bound)
     elif start is not None:
@@ -183,155 +180,26 @@ def solve(
     return _extract(problem, built, best, min(bound, best.objective), stats)
 
 
-@dataclass(frozen=True)
-class _Solution:
-    """Values of every model variable (by proto index), the objective and the status."""
-
-    values: np.ndarray
-    objective: float
-    status: str
-
-    def value(self, var: cp_model.IntVar) -> int:
-        """The value of ``var`` in this solution."""
-        return int(self.values[var.index])
-
-
 def _complete(built: BuiltModel, chosen: dict[int, list[int]],
-              limits: SolveLimits) -> _Solution | None:
+              limits: SolveLimits) -> Solution | None:
     """The whole model's solution with the heuristic's shifts ``chosen`` fixed.
 
     CP-SAT does not reliably complete a partial hint, so the chosen shifts are pinned
-    (:func:`_pinned`) and the model then solves in a fraction of a second (only breaks and the
-    channel split are left); its full solution becomes the hint and the fallback. None if it
-    finds nothing (a heuristic pattern broke a rule).
+    (:func:`~wfm.schedule.windows.pinned`) and the model then solves in a fraction of a second
+    (only breaks and the channel split are left); its full solution becomes the hint and the
+    fallback. None if it finds nothing (a heuristic pattern broke a rule).
     """
     model = built.vars.model
-    pinned = [(a, k, var) for (a, k), var in built.vars.shift.items() if a in chosen]
-    indices = np.array([var.index for _a, _k, var in pinned], dtype=np.int64)
-    values = np.array([int(k in chosen[a]) for a, k, _var in pinned], dtype=np.int64)
+    shifts = [(a, k, var) for (a, k), var in built.vars.shift.items() if a in chosen]
+    indices = np.array([var.index for _a, _k, var in shifts], dtype=np.int64)
+    values = np.array([int(k in chosen[a]) for a, k, _var in shifts], dtype=np.int64)
     solver = cp_model.CpSolver()
     SolveLimits(min(10.0, limits.time_seconds / 4), limits.workers, limits.seed).apply(solver)
-    with _pinned(model, indices, values):
+    with pinned(model, indices, values):
         status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return _Solution(_values(solver), round(solver.objective_value), "FEASIBLE")
-
-
-class _Pins:
-    """Variables of a model fixed at values, each of which can be freed and fixed again; see
-    :func:`_pinned`."""
-
-    def __init__(self, model: cp_model.CpModel, indices: np.ndarray) -> None:
-        self.variables = model.proto.variables
-        self.domains = {i: list(self.variables[i].domain) for i in indices.tolist()}
-        """The model's own domain of each variable that may be pinned, by proto index."""
-
-    def fix(self, indices: np.ndarray, values: np.ndarray) -> None:
-        """Fix each variable of ``indices`` (proto indices) at its value in ``values``."""
-        for i, value in zip(indices.tolist(), values.tolist(), strict=True):
-            domain = self.variables[i].domain
-            domain.clear()
-            domain.extend((value, value))
-
-    def free(self, indices: np.ndarray) -> None:
-        """Give each variable of ``indices`` its own domain back."""
-        for i in indices.tolist():
-            domain = self.variables[i].domain
-            domain.clear()
-            domain.extend(self.domains[i])
-
-
-@contextlib.contextmanager
-def _pinned(model: cp_model.CpModel, indices: np.ndarray, values: np.ndarray
-            ) -> Iterator[_Pins]:
-    """``model`` with each variable of ``indices`` (proto indices) fixed at its value in
-    ``values``, restored afterwards; the :class:`_Pins` yielded free and fix them again.
-
-    Narrowing the domains in the model's proto costs nothing next to cloning it (hundreds of
-    thousands of variables at 300 agents), and CP-SAT's presolve drops what is fixed.
-    """
-    pins = _Pins(model, indices)
-    try:
-        pins.fix(indices, values)
-        yield pins
-    finally:
-        pins.free(indices)
-
-
-def _improve_windows(problem: SchedulingProblem, built: BuiltModel, start: _Solution,
-                     limits: SolveLimits, until: float,
-                     report: Callable[[float], None]) -> _Solution:
-    """``start`` improved one window at a time until ``until`` (a ``time.perf_counter()``
-    reading): CP-SAT re-solves one day's shifts of up to ``WINDOW_AGENTS`` agents, their
-    breaks and every channel split they touch, with the rest of the week fixed.
-
-    The local search moves one agent's week at a time; packing a day's shifts exactly against
-    its requirements takes many agents moving together. On a week whose requirements are a
-    known schedule's coverage, 30 agents' search ended 43 % above that schedule's cost, and
-    fourteen one-day windows brought it to 4 % (benchmarks/README.md). Fixing the rest of the
-    week (shift, break and channel variables alike) leaves CP-SAT a small model that it often
-    solves to optimality in a second. Days are visited in random order (seeded), agents drawn
-    at random when there are more than ``WINDOW_AGENTS``. The windows stop early once twice
-    as many in a row as there are days bring nothing: on a small roster every day has then
-    been solved, and the whole model's proof gets the time.
-
-    Every shift, count, break and channel variable stays fixed at the incumbent while the
-    windows run, and a window frees only its own (and fixes them again after): at 100 agents
-    that is a tenth of the model's, and fixing the whole model anew each time took as long
-    as CP-SAT's solve of the window.
-    """
-    p, m = problem, built.vars
-    model = m.model
-    rng = np.random.default_rng(limits.seed)
-    days_of = np.array([o.day for o in p.options])
-    # (proto index, agent, day) of each shift, and (proto index, day) of each count and break
-    shifts = np.array([(v.index, a, days_of[k]) for (a, k), v in m.shift.items()],
-                      dtype=np.int64).reshape(-1, 3)
-    daily = np.array([(v.index, days_of[k]) for (_g, k), v in m.count.items()]
-                     + [(v.index, days_of[k]) for (_g, k, _j, _s), v in m.breaks.items()],
-                     dtype=np.int64).reshape(-1, 2)
-    # (proto index, interval) of each channel split, and the intervals each day's shifts touch
-    splits = np.array([(v.index, i) for (_g, i, _c), v in m.assigned.items()],
-                      dtype=np.int64).reshape(-1, 2)
-    touched = np.zeros((len(p.days), int(splits[:, 1].max(initial=0)) + 1), dtype=bool)
-    for o in p.options:
-        touched[o.day, [i for i in o.slots if i < touched.shape[1]]] = True
-    pinnable = np.concatenate([shifts[:, 0], daily[:, 0], splits[:, 0]])
-    best = start
-    fails = 0
-    with _pinned(model, pinnable, start.values[pinnable]) as pins:
-        while time.perf_counter() < until - 0.5 and fails < 2 * len(p.days):
-            day = int(rng.integers(len(p.days)))
-            free = np.ones(len(p.agents), dtype=bool)
-            if len(p.agents) > WINDOW_AGENTS:
-                free[:] = False
-                free[rng.choice(len(p.agents), WINDOW_AGENTS, replace=False)] = True
-            window = np.concatenate([
-                shifts[(shifts[:, 2] == day) & free[shifts[:, 1]], 0],
-                daily[daily[:, 1] == day, 0], splits[touched[day, splits[:, 1]], 0]])
-            solver = cp_model.CpSolver()
-            limits.apply(solver)
-            # deterministic time, so one worker gives the same windows on a busy machine too
-            solver.parameters.max_deterministic_time = WINDOW_SECONDS
-            # CP-SAT's search with its strongest LP (linearization level 2), alone: on windows
-            # of the 30- and 100-agent benchmark weeks it proves more of them optimal in the
-            # time and gains 2-3 % more in 30 s than the default portfolio of two workers
-            solver.parameters.linearization_level = 2
-            solver.parameters.subsolvers.append("max_lp")
-            solver.parameters.max_time_in_seconds = max(0.1, until - time.perf_counter())
-            _hint(model, best.values)
-            pins.free(window)
-            status = solver.solve(model)
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and \
-                    round(solver.objective_value) < best.objective:
-                best = _Solution(_values(solver), round(solver.objective_value), "FEASIBLE")
-                report(best.objective)
-                fails = 0
-            else:
-                fails += 1
-            pins.fix(window, best.values[window])
-    return best
+    return Solution(solution_values(solver), round(solver.objective_value), "FEASIBLE")
 
 
 def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits, start: float,
@@ -403,19 +271,6 @@ def _receive(receive: Connection) -> Relaxation | None:
 def _send_relaxation(problem: SchedulingProblem, seconds: float, send: Connection) -> None:
     send.send(lp_relaxation(problem, seconds))
     send.close()
-
-
-def _values(solver: cp_model.CpSolver) -> np.ndarray:
-    """Every variable's value in the solver's last solution, by proto index."""
-    return np.array(solver.response_proto.solution, dtype=np.int64)
-
-
-def _hint(model: cp_model.CpModel, values: np.ndarray) -> None:
-    """Hint every variable of ``model`` with ``values`` (by proto index)."""
-    model.clear_hints()
-    hint = model.proto.solution_hint
-    hint.vars.extend(range(len(values)))
-    hint.values.extend(values.tolist())
 
 
 RULE_TEXT: dict[R.Rule, Callable[[Agent, RuleSet], str]] = {
@@ -499,7 +354,7 @@ def _reach(p: SchedulingProblem, a: int) -> str:
     return text + (f"; limited by {'; '.join(limits)})" if limits else ")")
 
 
-def _extract(problem: SchedulingProblem, built: BuiltModel, solution: _Solution, bound: float,
+def _extract(problem: SchedulingProblem, built: BuiltModel, solution: Solution, bound: float,
              stats: dict[str, float]) -> Schedule:
     """Read the solver's values back into frames: shifts, breaks and channels per agent."""
     p, m = problem, built.vars
