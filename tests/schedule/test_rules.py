@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from ortools.sat.python import cp_model
@@ -617,6 +617,64 @@ def test_lower_bound_is_below_a_known_optimum(site) -> None:
 
     assert s.lower_bound <= 338 + 1e-6
     assert s.objective == pytest.approx(338, abs=1e-6)
+
+
+def test_weekly_hours_round_to_what_whole_shifts_add_up_to() -> None:
+    from wfm.schedule.bound import week_totals
+
+    # paid 4, 5.5, 7.5 and 8.5 h (the benchmark's shifts) on at most 5 days under 40 h
+    totals = week_totals({240, 330, 450, 510}, 5, 2400)
+
+    assert max(totals) == 2370  # 39.5 h: four 8.5 h shifts and a 5.5 h one
+    assert min(t for t in totals if t >= 2000) == 2010  # 33.5 h (8.5 + 7.5 x 2 + 5.5 + 4)
+    assert week_totals({240}, 2, 600) == {0, 240, 480}
+    assert week_totals({240}, 0, 600) == {0}
+
+
+def test_the_lp_bound_meets_the_optimum_where_only_whole_shifts_set_the_hours(site) -> None:
+    """One agent on 4 h shifts with 6 h a week wanted all day on two days: fractional shifts
+    would work 6 h, whole ones 4 h; the rounded weekly limit makes the LP see that."""
+    from wfm.schedule.bound import lp_relaxation
+
+    config = site()
+    req = requirements(config, MONDAY, 2, voice=between(8, 20))
+    problem = build_problem(req, (agent("A1", "voice", max_h=6),), config, start=MONDAY, days=2)
+
+    s = solve(problem, LIMITS)
+    relaxation = lp_relaxation(problem)
+
+    assert s.status == "OPTIMAL"
+    assert s.objective == 4 * PAID + (24 - 4) * UNDER
+    assert relaxation is not None
+    assert relaxation.value == pytest.approx(s.objective)
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # the config is only read
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 3))
+def test_the_lp_bound_never_exceeds_a_proven_optimum(tiny_config_dict: dict[str, Any],
+                                                     seed: int, n: int) -> None:
+    from wfm.schedule.bound import lp_relaxation
+
+    rng = np.random.default_rng(seed)
+    config = make_site(tiny_config_dict, step=60, lengths=(4, 5, 7), every=60,
+                       max_days=int(rng.integers(1, 3)),
+                       breaks=({"lunch": True, "minutes": 60, "window_hours": [2, 4],
+                                "min_shift_hours": 5},))
+    need = rng.integers(0, 3, 24 * 3)
+    req = requirements(config, MONDAY, 3, voice=lambda t: int(need[(t.day - 1) * 24 + t.hour]))
+    agents = tuple(agent(f"A{i}", "voice", min_h=float(rng.choice([0, 3, 7])),
+                         max_h=float(rng.choice([5, 9, 11, 13]))) for i in range(n))
+    problem = build_problem(req, agents, config, start=MONDAY, days=3)
+    if diagnose(problem):
+        return  # a minimum no week reaches: the diagnosis tests cover that path
+
+    s = solve(problem, SolveLimits(time_seconds=20, workers=1, seed=0))
+    relaxation = lp_relaxation(problem)
+
+    assert s.status == "OPTIMAL"
+    assert relaxation is not None
+    assert relaxation.value <= s.objective + 1e-6
 
 
 # --- the LP relaxation's shifts and the neighbourhood search ------------------------------------

@@ -2,12 +2,12 @@
 
 The relaxation keeps every linear rule of the CP-SAT model (one shift per day, days and hours
 per week, break placement inside windows by count, coverage split by skill group, preference
-costs) with shifts allowed to be fractional, and drops the rest, consecutive-day and start-time
-rules, the fairness and proficiency goals (whose costs are never negative) and symmetry
-breaking. Dropping
-constraints or non-negative costs can only lower the optimum, so the LP's value is a valid bound
-for the integer model; it is usually far tighter early on than the bound CP-SAT proves by itself
-within a short time limit.
+costs) with shifts allowed to be fractional and weekly hours rounded to what whole shifts can
+add up to (:func:`week_totals`); it drops the rest, consecutive-day and start-time rules, the
+fairness and proficiency goals (whose costs are never negative) and symmetry breaking.
+Dropping constraints or non-negative costs can only lower the optimum, so the LP's value is a
+valid bound for the integer model; it is usually far tighter early on than the bound CP-SAT
+proves by itself within a short time limit.
 
 Interchangeable agents (:attr:`SchedulingProblem.twins`) are merged into one type whose shift
 variables range over ``[0, n]`` and whose per-agent limits are multiplied by ``n``. Every
@@ -73,12 +73,15 @@ def lp_relaxation(problem: SchedulingProblem,
             days = sum(var for _, var in in_week)
             lp.Add(days <= rules.max_days_per_week * n)
             paid = sum(p.options[k].paid_minutes * var for k, var in in_week)
-            lp.Add(paid <= (round(agent.max_week_hours * 60) - p.time_off_paid(a, week)) * n)
+            most = round(agent.max_week_hours * 60) - p.time_off_paid(a, week)
+            totals = week_totals({p.options[k].paid_minutes for k, _ in in_week},
+                                 min(rules.max_days_per_week, len(week)), most)
+            lp.Add(paid <= max(totals) * n)
             if len(week) == 7:
                 lp.Add(days >= (rules.min_days_per_week - p.days_off_work(a, week)) * n)
-                if agent.min_week_hours > 0:
-                    lp.Add(paid >= (round(agent.min_week_hours * 60)
-                                    - p.time_off_paid(a, week)) * n)
+                least = round(agent.min_week_hours * 60) - p.time_off_paid(a, week)
+                if least > 0:
+                    lp.Add(paid >= min((t for t in totals if t >= least), default=least) * n)
     # coverage: a group's shifts minus its breaks, split over its open channels
     working: dict[tuple[int, int], list[tuple[float, pywraplp.Variable]]] = defaultdict(list)
     for (g, k), vars_ in count.items():
@@ -122,3 +125,19 @@ def lp_relaxation(problem: SchedulingProblem,
     return Relaxation(float(objective.Value()),
                       {key: var.solution_value() for key, var in shifts.items()
                        if var.solution_value() > 1e-9})
+
+
+def week_totals(lengths: set[int], days: int, most: int) -> set[int]:
+    """Every paid time up to ``most`` that a week of at most ``days`` shifts, each of one of
+    the paid ``lengths`` (minutes), can add up to.
+
+    An agent's paid week can only be one of these, so the LP may round its weekly limits to
+    them: a 40-hour contract with shifts of 4, 5.5, 7.5 and 8.5 paid hours on at most 5 days
+    can reach 39.5 hours and no more, while fractional shifts make up the 40. The true sums
+    (one shift per day, on the days the agent may work) are a subset of these, so the
+    rounded limits still bound every integer schedule.
+    """
+    totals = {0}
+    for _ in range(days):
+        totals |= {t + length for t in totals for length in lengths if t + length <= most}
+    return totals

@@ -234,11 +234,10 @@ class _Layout:
 
 @dataclass(frozen=True)
 class _Window:
-    """A window: its day, its agents (a mask), the classes of interchangeable agents they
-    belong to, its variables (proto indices) and the solution it starts from."""
+    """A window: its day, the classes of interchangeable agents whose members it frees, its
+    variables (proto indices) and the solution it starts from."""
 
     day: int
-    agents: np.ndarray
     classes: frozenset[int]
     variables: np.ndarray
     base: Solution
@@ -264,7 +263,7 @@ def _draw(p: SchedulingProblem, layout: _Layout, rng: np.random.Generator, base:
            else rng.choice(pool, WINDOW_AGENTS, replace=False)] = True
     day = int(rng.choice(days))
     classes = frozenset(t for t, members in enumerate(p.twins) if agents[list(members)].any())
-    return _Window(day, agents, classes, layout.window(day, agents), base)
+    return _Window(day, classes, layout.window(day, agents), base)
 
 
 def improve_windows(problem: SchedulingProblem, m: ModelVars, start: Solution, *, seed: int,
