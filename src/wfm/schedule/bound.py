@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
@@ -39,10 +40,13 @@ class Relaxation:
     shifts: dict[tuple[int, int], float]
 
 
-def lp_relaxation(problem: SchedulingProblem,
-                  time_limit_seconds: float = 30.0) -> Relaxation | None:
+def lp_relaxation(problem: SchedulingProblem, time_limit_seconds: float = 30.0,
+                  started: Callable[[Relaxation], None] | None = None) -> Relaxation | None:
     """The LP relaxation solved, or None when GLOP does not finish within the limit (if only
-    the re-solve with rounded weekly hours does not, the bound is the first optimum's)."""
+    the re-solve with rounded weekly hours does not, the bound is the first optimum's).
+
+    ``started`` is called with the first optimum (the contracts' own weekly hours) as soon as
+    it is there, before the re-solve: its shifts are the search's start."""
     p = problem
     w = p.weights
     lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -137,6 +141,8 @@ def lp_relaxation(problem: SchedulingProblem,
     fractional = {key: var.solution_value() for key, var in shifts.items()
                   if var.solution_value() > 1e-9}
     value = float(objective.Value())
+    if started is not None:
+        started(Relaxation(value, fractional))
     for constraint, low, high in rounded:
         constraint.SetBounds(low, high)
     lp.SetTimeLimit(int(max(0.0, time_limit_seconds - (time.perf_counter() - t0)) * 1000))

@@ -209,9 +209,10 @@ def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits, start: flo
     ``LOCAL_SEARCH_SHARE`` of the time limit after ``start`` (a ``time.perf_counter()`` reading).
 
     The LP runs in a forked child that inherits the problem (nothing is pickled: the search
-    fills the problem's caches meanwhile) and sends back its relaxation through a pipe. Its
-    shifts, rounded to a week per agent (:func:`round_relaxation`), are one more start for the
-    search, taken up as soon as they arrive.
+    fills the problem's caches meanwhile) and sends back two relaxations through a pipe: the
+    first optimum, whose shifts, rounded to a week per agent (:func:`round_relaxation`), are
+    one more start for the search, taken up as soon as they arrive; then the bound, with
+    weekly hours rounded to whole shifts. Side by side, the LP may take until the search ends.
     """
     search = limits.time_seconds * LOCAL_SEARCH_SHARE - (time.perf_counter() - start)
     lp_seconds = limits.time_seconds * LP_SHARE
@@ -225,6 +226,7 @@ def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits, start: flo
         return (None if relaxation is None else relaxation.value), chosen
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
+    lp_seconds = max(lp_seconds, search)
     child = context.Process(target=_send_relaxation, args=(problem, lp_seconds, send),
                             daemon=True)
     child.start()
@@ -242,10 +244,11 @@ def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits, start: flo
                           report=report, restart=arrived)
     if not got:
         got.append(_receive(receive) if receive.poll(lp_seconds + 10) else None)
+    bound = _receive(receive) if receive.poll(lp_seconds + 10) else got[0]
     child.join(timeout=1)
     if child.is_alive():  # pragma: no cover
         child.kill()
-    return (got[0].value if got[0] is not None else None), chosen
+    return (bound.value if bound is not None else None), chosen
 
 
 def _once(make: Callable[[], dict[int, list[int]] | None]
@@ -269,7 +272,17 @@ def _receive(receive: Connection) -> Relaxation | None:
 
 
 def _send_relaxation(problem: SchedulingProblem, seconds: float, send: Connection) -> None:
-    send.send(lp_relaxation(problem, seconds))
+    """Send the LP's first optimum (or None), then its bound (or None)."""
+    sent: list[Relaxation] = []
+
+    def started(relaxation: Relaxation) -> None:
+        send.send(relaxation)
+        sent.append(relaxation)
+
+    bound = lp_relaxation(problem, seconds, started=started)
+    if not sent:
+        send.send(None)
+    send.send(bound)
     send.close()
 
 
