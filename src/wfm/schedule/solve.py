@@ -156,7 +156,7 @@ def solve(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
             start is None or round(solver.objective_value) <= start.objective):
         best = Solution(solution_values(solver), round(solver.objective_value),
-                         solver.status_name(status))
+                        solver.status_name(status))
         report(time.perf_counter() - t0, best.objective, solver.best_objective_bound)
     elif start is not None:
         best = start  # CP-SAT found nothing better in the time left: keep the heuristic's

@@ -330,7 +330,7 @@ def improve_windows(problem: SchedulingProblem, m: ModelVars, start: Solution, *
 
         for lane in range(lanes):
             submit(lane)
-        while running:
+        while running:  # a lane that finds no window waits for the next round
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 lane, window = running.pop(future)
@@ -345,8 +345,11 @@ def improve_windows(problem: SchedulingProblem, m: ModelVars, start: Solution, *
                     fails = 0
                 else:
                     fails += 1
-                if time.perf_counter() < until - 0.5 and fails < patience:
-                    submit(lane)
+            if time.perf_counter() < until - 0.5 and fails < patience:
+                # every idle lane: one whose window found no day apart from the other's too
+                for lane in range(lanes):
+                    if all(busy != lane for busy, _ in running.values()):
+                        submit(lane)
     return best
 
 
