@@ -143,9 +143,12 @@ def lp_relaxation(problem: SchedulingProblem, time_limit_seconds: float = 30.0,
     value = float(objective.Value())
     if started is not None:
         started(Relaxation(value, fractional))
+    left_ms = int((time_limit_seconds - (time.perf_counter() - t0)) * 1000)
+    if left_ms <= 0:  # (a limit of 0 would be none at all)
+        return Relaxation(value, fractional)
     for constraint, low, high in rounded:
         constraint.SetBounds(low, high)
-    lp.SetTimeLimit(int(max(0.0, time_limit_seconds - (time.perf_counter() - t0)) * 1000))
+    lp.SetTimeLimit(left_ms)
     if lp.Solve() == pywraplp.Solver.OPTIMAL:
         value = max(value, float(objective.Value()))
     return Relaxation(value, fractional)
