@@ -11,7 +11,7 @@ working agents are split over the channels at least cost (:class:`Coverage`), so
 scores whole agents on exactly the objective CP-SAT minimises (less fairness and proficiency).
 After each descent every break is placed again, all together (:func:`place_breaks`): one at a
 time they stop in each other's way. CP-SAT then re-places breaks and channels once more, and
-re-solves the week one day window at a time (:func:`wfm.schedule.solve._improve_windows`).
+re-solves the week one day window at a time (:func:`wfm.schedule.windows.improve_windows`).
 """
 
 from __future__ import annotations

@@ -66,10 +66,13 @@ class Pins:
     """Variables of a model fixed at values, each of which can be freed and fixed again; see
     :func:`pinned`."""
 
-    def __init__(self, model: cp_model.CpModel, indices: np.ndarray) -> None:
+    def __init__(self, model: cp_model.CpModel, indices: np.ndarray,
+                 domains: dict[int, list[int]] | None = None) -> None:
         self.variables = model.proto.variables
-        self.domains = {i: list(self.variables[i].domain) for i in indices.tolist()}
-        """The model's own domain of each variable that may be pinned, by proto index."""
+        self.domains = domains if domains is not None else {
+            i: list(self.variables[i].domain) for i in indices.tolist()}
+        """The model's own domain of each variable that may be pinned, by proto index (a
+        clone's are its original's)."""
 
     def fix(self, indices: np.ndarray, values: np.ndarray) -> None:
         """Fix each variable of ``indices`` (proto indices) at its value in ``values``."""
@@ -87,14 +90,16 @@ class Pins:
 
 
 @contextlib.contextmanager
-def pinned(model: cp_model.CpModel, indices: np.ndarray, values: np.ndarray) -> Iterator[Pins]:
+def pinned(model: cp_model.CpModel, indices: np.ndarray, values: np.ndarray,
+           domains: dict[int, list[int]] | None = None) -> Iterator[Pins]:
     """``model`` with each variable of ``indices`` (proto indices) fixed at its value in
-    ``values``, restored afterwards; the :class:`Pins` yielded free and fix them again.
+    ``values``, restored afterwards (to ``domains`` if given); the :class:`Pins` yielded free
+    and fix them again.
 
     Narrowing the domains in the model's proto costs nothing next to cloning it (hundreds of
     thousands of variables at 300 agents), and CP-SAT's presolve drops what is fixed.
     """
-    pins = Pins(model, indices)
+    pins = Pins(model, indices, domains)
     try:
         pins.fix(indices, values)
         yield pins
@@ -202,6 +207,11 @@ class _Layout:
     """(proto index, interval) per channel split variable."""
     touched: np.ndarray
     """touched[day, interval]: whether a shift of that day may cover the interval."""
+    twins: tuple[tuple[int, ...], ...]
+    """The classes of interchangeable agents (:attr:`SchedulingProblem.twins`, worked out
+    anew at each call there)."""
+    class_of: np.ndarray
+    """Per agent: its class in ``twins``."""
 
     @classmethod
     def of(cls, p: SchedulingProblem, m: ModelVars) -> _Layout:
@@ -216,7 +226,11 @@ class _Layout:
         touched = np.zeros((len(p.days), int(splits[:, 1].max(initial=0)) + 1), dtype=bool)
         for o in p.options:
             touched[o.day, [i for i in o.slots if i < touched.shape[1]]] = True
-        return cls(shifts, daily, splits, touched)
+        twins = p.twins
+        class_of = np.zeros(len(p.agents), dtype=np.int64)
+        for t, members in enumerate(twins):
+            class_of[list(members)] = t
+        return cls(shifts, daily, splits, touched, twins, class_of)
 
     @property
     def pinnable(self) -> np.ndarray:
@@ -255,14 +269,14 @@ def _draw(p: SchedulingProblem, layout: _Layout, rng: np.random.Generator, base:
         return None
     taken = frozenset().union(*(w.classes for w in busy))
     pool: list[int] = []
-    for t in rng.permutation(len(p.twins)).tolist():
+    for t in rng.permutation(len(layout.twins)).tolist():
         if t not in taken and len(pool) < share * len(p.agents):
-            pool.extend(p.twins[t])
+            pool.extend(layout.twins[t])
     agents = np.zeros(len(p.agents), dtype=bool)
     agents[pool if len(pool) <= WINDOW_AGENTS
            else rng.choice(pool, WINDOW_AGENTS, replace=False)] = True
     day = int(rng.choice(days))
-    classes = frozenset(t for t, members in enumerate(p.twins) if agents[list(members)].any())
+    classes = frozenset(layout.class_of[agents].tolist())
     return _Window(day, classes, layout.window(day, agents), base)
 
 
@@ -307,8 +321,9 @@ def improve_windows(problem: SchedulingProblem, m: ModelVars, start: Solution, *
     best = start
     fails = 0
     with contextlib.ExitStack() as stack, ThreadPoolExecutor(lanes) as pool:
-        pins = [stack.enter_context(pinned(model, pinnable, start.values[pinnable]))
-                for model in models]
+        pins = [stack.enter_context(pinned(m.model, pinnable, start.values[pinnable]))]
+        pins += [stack.enter_context(pinned(clone, pinnable, start.values[pinnable],
+                                            pins[0].domains)) for clone in models[1:]]
         stale: list[list[np.ndarray]] = [[] for _ in models]
         """Per lane: variables fixed in its model at values the schedule no longer has."""
         running: dict[Future[Solution | None], tuple[int, _Window]] = {}
