@@ -7,7 +7,8 @@ used when its first five days are in the data; intervals past the data's end are
 
 Methods, side by side in one process:
 
-1. ``wfm``: :func:`wfm.forecast.forecast` with ``forecast: {models: auto}``.
+1. ``wfm``: :func:`wfm.forecast.forecast` with ``forecast: {models: auto}`` (``--models`` forces
+   others, e.g. ``recent_level``).
 2. ``naive``: the same local weekday and wall-clock time one week earlier; when that value is
    missing, the most recent earlier week that has it (computed here with pandas, not by wfm).
 3. ``median4w``: the median of the four most recent available values of the same weekday and
@@ -79,7 +80,7 @@ import numpy as np
 import pandas as pd
 
 from wfm import frames as F
-from wfm.config import Config, config_from_dict
+from wfm.config import KNOWN_MODELS, Config, config_from_dict
 from wfm.errors import WfmWarning
 from wfm.forecast import forecast
 from wfm.forecast.backtest import pool_members
@@ -239,7 +240,8 @@ SERIES = {"bank_15min": ("bank", 15), "bank_60min": ("bank", 60),
           "axa_30min": ("axa", 30), "axa_60min": ("axa", 60)}
 
 
-def build_config(ds: DataSet, minutes: int, channels: list[str]) -> Config:
+def build_config(ds: DataSet, minutes: int, channels: list[str],
+                 models: str | tuple[str, ...] = "auto") -> Config:
     """A wfm site config with one voice channel per series channel (AHT fallback 300 s)."""
     channel = {"kind": "voice", "aht_seconds": 300, "hours": ds.hours(minutes),
                "target": {"service_level": 0.8, "answer_seconds": 20}}
@@ -247,7 +249,7 @@ def build_config(ds: DataSet, minutes: int, channels: list[str]) -> Config:
         "site": {"name": ds.key, "timezone": ds.tz, "interval_minutes": minutes,
                  "holidays": {"country": ds.holidays}},
         "channels": {c: dict(channel) for c in channels},
-        "forecast": {"models": "auto"},
+        "forecast": {"models": models},
     })
 
 
@@ -412,11 +414,12 @@ def eligible(series: pd.DataFrame, origins: list[dt.date], tz: str) -> list[str]
     return sorted(span.index[ok])
 
 
-def run_series(name: str, series: pd.DataFrame, n_origins: int, peer: bool) -> Run:
+def run_series(name: str, series: pd.DataFrame, n_origins: int, peer: bool,
+               models: str | tuple[str, ...] = "auto") -> Run:
     ds_key, minutes = SERIES[name]
     ds = DATASETS[ds_key]
     channels = sorted(series[F.CHANNEL].unique())
-    config = build_config(ds, minutes, channels)
+    config = build_config(ds, minutes, channels, models)
     t0 = time.perf_counter()
     history = wfm_history(series, config)
     print(f"  {name}: {len(channels)} channel(s), history {len(history):,} rows read by wfm in "
@@ -619,6 +622,9 @@ def main() -> None:
     parser.add_argument("--series", default=",".join(SERIES),
                         help=f"comma-separated subset of {', '.join(SERIES)}")
     parser.add_argument("--json", dest="json_path", help="write the figures as flat JSON")
+    parser.add_argument("--models", default="auto",
+                        help="wfm's forecast.models: auto (the default) or comma-separated "
+                             "models forced, e.g. recent_level or combination")
     parser.add_argument("--blas-threads", type=int, default=1,
                         help="BLAS threads for the run (0 = library default)")
     args = parser.parse_args()
@@ -627,6 +633,10 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown series {', '.join(unknown)} (known: {', '.join(SERIES)})")
     args.series = wanted
+    if args.models != "auto":
+        bad = [m for m in args.models.split(",") if m.strip() not in KNOWN_MODELS]
+        if bad:
+            parser.error(f"unknown model {', '.join(bad)} (known: auto, {', '.join(KNOWN_MODELS)})")
     if args.blas_threads and threadpool_limits is not None:
         with threadpool_limits(limits=args.blas_threads):
             benchmark(args)
@@ -640,6 +650,8 @@ def benchmark(args: argparse.Namespace) -> None:
     if not REAL.is_dir():
         print(f"real data not found at {REAL}; nothing to benchmark")
         return
+    models = "auto" if args.models == "auto" else tuple(
+        m.strip() for m in args.models.split(",") if m.strip())
     peer = StatsForecast is not None
     if not peer:
         print("statsforecast is not importable: reporting wfm and the baselines only")
@@ -661,7 +673,7 @@ def benchmark(args: argparse.Namespace) -> None:
             loaded[ds_key] = ds.load(folder)
         raw = loaded[ds_key][0] if ds_key == "axa" else loaded[ds_key]
         series = resample(raw, ds.tz, minutes, full_days=ds.last_minute >= 1440)
-        run = run_series(name, series, args.origins, peer)
+        run = run_series(name, series, args.origins, peer, models)
         runs[name] = run
         if run.error:
             continue
