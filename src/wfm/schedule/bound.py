@@ -204,6 +204,8 @@ def week_hull(kinds: set[tuple[int, int]], days: int, most: int,
     for simplex, equation in zip(hull.simplices, hull.equations, strict=True):
         v0, v1, v2 = points[simplex]
         normal = np.cross(v1 - v0, v2 - v0)
+        if not normal.any():  # pragma: no cover — qhull's triangles are not degenerate
+            continue
         if normal @ equation[:3] < 0:
             normal = -normal
         row = (*normal.tolist(), int(normal @ v0))
