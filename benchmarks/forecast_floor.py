@@ -52,11 +52,14 @@ def ratio(pred: np.ndarray, actual: np.ndarray) -> float:
 
 
 def measure(days: pd.DataFrame) -> dict[str, float]:
+    """The figures, pooled over the scored weekdays and over their Mondays."""
     shares = days.div(days.sum(axis=1), axis=0)
     weekday = days.index.day_of_week
     hindsight = shares.groupby(weekday).mean()
     totals = days.sum(axis=1)
-    scored = days.index[-5 * SCORED_WEEKS:]
+    last = days.index[-1]
+    first = last - pd.Timedelta(days=last.day_of_week + 7 * (SCORED_WEEKS - 1))  # a Monday
+    scored = days.index[days.index >= first]
     rows = []
     for d in scored:
         actual = days.loc[d].to_numpy()
@@ -70,7 +73,7 @@ def measure(days: pd.DataFrame) -> dict[str, float]:
             "median4w": past[past.index.day_of_week == d.day_of_week].iloc[-4:].median(),
             "last_level": last_level * factor[d.day_of_week],
         }
-        row = {"monday": d.day_of_week == 0, "mean": actual.mean(),
+        row = {"monday": d.day_of_week == 0,
                "shape_before": ratio(before.mean().to_numpy() * total, actual),
                "shape_hindsight": ratio(hindsight.loc[d.day_of_week].to_numpy() * total, actual)}
         for name, value in day_totals.items():
@@ -81,7 +84,7 @@ def measure(days: pd.DataFrame) -> dict[str, float]:
     per_day = pd.DataFrame(rows)
     out: dict[str, float] = {}
     for subset, part in (("all", per_day), ("mondays", per_day[per_day["monday"]])):
-        for col in part.columns.drop(["monday", "mean"]):
+        for col in part.columns.drop("monday"):
             # ratios pool as mean squares; relative errors as RMS too
             out[f"{subset}_{col}"] = float(np.sqrt(np.mean(part[col] ** 2)))
         out[f"{subset}_days"] = float(len(part))
