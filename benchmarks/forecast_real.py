@@ -634,9 +634,11 @@ def main() -> None:
         parser.error(f"unknown series {', '.join(unknown)} (known: {', '.join(SERIES)})")
     args.series = wanted
     if args.models != "auto":
-        bad = [m for m in args.models.split(",") if m.strip() not in KNOWN_MODELS]
-        if bad:
-            parser.error(f"unknown model {', '.join(bad)} (known: auto, {', '.join(KNOWN_MODELS)})")
+        args.models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+        bad = [m for m in args.models if m not in KNOWN_MODELS]
+        if bad or not args.models:
+            parser.error(f"unknown model {', '.join(bad) or '(none given)'} "
+                         f"(known: auto, {', '.join(KNOWN_MODELS)})")
     if args.blas_threads and threadpool_limits is not None:
         with threadpool_limits(limits=args.blas_threads):
             benchmark(args)
@@ -650,8 +652,6 @@ def benchmark(args: argparse.Namespace) -> None:
     if not REAL.is_dir():
         print(f"real data not found at {REAL}; nothing to benchmark")
         return
-    models = "auto" if args.models == "auto" else tuple(
-        m.strip() for m in args.models.split(",") if m.strip())
     peer = StatsForecast is not None
     if not peer:
         print("statsforecast is not importable: reporting wfm and the baselines only")
@@ -673,7 +673,7 @@ def benchmark(args: argparse.Namespace) -> None:
             loaded[ds_key] = ds.load(folder)
         raw = loaded[ds_key][0] if ds_key == "axa" else loaded[ds_key]
         series = resample(raw, ds.tz, minutes, full_days=ds.last_minute >= 1440)
-        run = run_series(name, series, args.origins, peer, models)
+        run = run_series(name, series, args.origins, peer, args.models)
         runs[name] = run
         if run.error:
             continue
