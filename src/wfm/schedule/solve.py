@@ -191,7 +191,8 @@ def _complete(built: BuiltModel, chosen: dict[int, list[int]],
     CP-SAT does not reliably complete a partial hint, so the chosen shifts are pinned
     (:func:`~wfm.schedule.windows.pinned`) and the model then solves to optimality in a few
     seconds (only breaks and the channel split are left: 2.4 s at 100 agents on the benchmark
-    week, alone on the machine); its full solution becomes the hint and the fallback. None if it finds nothing (a heuristic pattern broke a rule).
+    week, alone on the machine); its full solution becomes the hint and the fallback. None if
+    it finds nothing (a heuristic pattern broke a rule).
     """
     model = built.vars.model
     shifts = [(a, k, var) for (a, k), var in built.vars.shift.items() if a in chosen]
