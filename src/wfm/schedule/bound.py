@@ -91,16 +91,16 @@ def lp_relaxation(problem: SchedulingProblem, time_limit_seconds: float = 30.0,
             lp.Add(days <= rules.max_days_per_week * n)
             paid = sum(p.options[k].paid_minutes * var for k, var in in_week)
             most = round(agent.max_week_hours * 60) - p.time_off_paid(a, week)
-            totals = week_totals({p.options[k].paid_minutes for k, _ in in_week},
-                                 min(rules.max_days_per_week, len(week)), most)
+            shifts_most = min(rules.max_days_per_week, len(week))
+            totals = week_totals({p.options[k].paid_minutes for k, _ in in_week}, shifts_most,
+                                 most)
             hours = lp.Add(paid <= most * n)
             rounded.append((hours, -inf, max(totals) * n))
             least = (round(agent.min_week_hours * 60) - p.time_off_paid(a, week)
                      if len(week) == 7 else 0)
             worked = sum(len(p.options[k].work) * var for k, var in in_week)
             kinds = {(p.options[k].paid_minutes, len(p.options[k].work)) for k, _ in in_week}
-            for a_days, a_paid, a_worked, rhs in week_hull(
-                    kinds, min(rules.max_days_per_week, len(week)), most, least):
+            for a_days, a_paid, a_worked, rhs in week_hull(kinds, shifts_most, most, least):
                 facet = lp.Add(a_days * days + a_paid * paid + a_worked * worked <= inf)
                 rounded.append((facet, -inf, rhs * n))
             if len(week) == 7:
@@ -185,10 +185,7 @@ def week_hull(kinds: set[tuple[int, int]], days: int, most: int,
     others) works at most 113 quarter-hours in a week; fractional 9- and 6-hour shifts on 5
     days make 114.2.
     """
-    reach = {(0, 0, 0)}
-    for _ in range(days):
-        reach |= {(d + 1, paid + p, work + w) for d, paid, work in reach for p, w in kinds
-                  if paid + p <= most}
+    reach = _whole_weeks(kinds, days, most)
     try:
         points = np.array(sorted(pt for pt in reach if pt[1] >= least), dtype=np.int64)
         hull = ConvexHull(points)
@@ -211,7 +208,7 @@ def week_hull(kinds: set[tuple[int, int]], days: int, most: int,
         row = (*normal.tolist(), int(normal @ v0))
         divisor = math.gcd(*row)
         facets.add(tuple(x // divisor for x in row))
-    rows = [(a_d, a_p, a_w, rhs) for a_d, a_p, a_w, rhs in facets]
+    rows = list(facets)
     check = np.array(rows, dtype=np.int64)
     assert (points @ check[:, :3].T <= check[:, 3]).all(), "a facet cuts off a week"
     return rows
@@ -227,7 +224,15 @@ def week_totals(lengths: set[int], days: int, most: int) -> set[int]:
     (one shift per day, on the days the agent may work) are a subset of these, so the
     rounded limits still bound every integer schedule.
     """
-    totals = {0}
+    return {paid for _, paid, _ in _whole_weeks({(length, 0) for length in lengths}, days, most)}
+
+
+def _whole_weeks(kinds: set[tuple[int, int]], days: int,
+                 most: int) -> set[tuple[int, int, int]]:
+    """(shifts, paid minutes, intervals worked) of every week of at most ``days`` shifts, each
+    of one of the ``kinds`` (paid minutes, intervals worked), paid at most ``most``."""
+    weeks = {(0, 0, 0)}
     for _ in range(days):
-        totals |= {t + length for t in totals for length in lengths if t + length <= most}
-    return totals
+        weeks |= {(d + 1, paid + p, work + w) for d, paid, work in weeks for p, w in kinds
+                  if paid + p <= most}
+    return weeks
