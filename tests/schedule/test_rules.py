@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 from wfm import frames as F
 from wfm.config import Config, config_from_dict
 from wfm.errors import InfeasibleError, SolveTimeoutError
+from wfm.hours import parse_hours
 from wfm.io.roster import Agent
 from wfm.schedule import Schedule, SolveLimits, build_problem, diagnose, solve
 from wfm.schedule.problem import SchedulingProblem
@@ -739,6 +740,32 @@ def test_rounded_relaxation_keeps_every_agents_rules(tiny_config_dict: dict[str,
         for (_, k), var in m.shift.items():
             m.model.add(var == int(k in week))
         assert cp_model.CpSolver().solve(m.model) == cp_model.OPTIMAL, agents[a].agent_id
+
+
+def test_a_held_week_works_all_the_agents_rules_allow(site) -> None:
+    """Shifts of 4 and 8 paid hours on at most 5 days could make 32 of a 34-hour contract, but
+    the agent is available Monday to Wednesday only: held, every week it may work is paid the
+    24 hours three days allow, and no less."""
+    from wfm.schedule.heuristic import _solve_agent, agent_model, full_weeks
+
+    config = site(lengths=(4, 8))
+    req = requirements(config, MONDAY, 7, voice=between(9, 17))
+    a = dataclasses.replace(agent("A1", "voice", max_h=34),
+                            availability=parse_hours({"mon-wed": "08:00-20:00"}))
+    problem = build_problem(req, (a,), config, start=MONDAY, days=7)
+    minutes = np.array([o.paid_minutes for o in problem.options], dtype=float)
+
+    full = full_weeks(problem, 0)
+
+    assert full is not None
+    held, blocks = full
+    assert [paid for _, paid in blocks] == [24 * 60]
+    assert blocks[0][0].all()  # the one block holds every day of the week
+    least = _solve_agent(held, -minutes, [])  # the least-paid week the hold admits
+    assert least is not None
+    assert minutes[least].sum() == 24 * 60
+    free = _solve_agent(agent_model(problem, 0), -minutes, [])
+    assert free == []  # unheld, the agent may stay home
 
 
 def test_one_more_agent_is_worth_what_it_fills() -> None:

@@ -5,10 +5,11 @@ schedule of dozens of agents slowly. :func:`local_search` hands it a good start:
 the week of shifts that is best against everybody else's coverage, solved exactly under all the
 agent's own rules (:data:`~wfm.schedule.rules.AGENT_RULES`) with a one-agent CP-SAT model. The
 first pass starts from nobody working (agents with fewer skills first: they have fewer places to
-go), later passes repeat over all agents until nothing improves, with ruin-and-recreate shakes to
-leave local optima, until time runs out. Each break goes where the agent is missed least and the
-working agents are split over the channels at least cost (:class:`Coverage`), so the search
-scores whole agents on exactly the objective CP-SAT minimises (less fairness and proficiency).
+go), later passes repeat over all agents until nothing improves, with shakes to leave local
+optima (fill shakes, then ruin and recreate), until time runs out. Each break goes where the
+agent is missed least and the working agents are split over the channels at least cost
+(:class:`Coverage`), so the search scores whole agents on exactly the objective CP-SAT
+minimises (less fairness and proficiency).
 After each descent every break is placed again, all together (:func:`place_breaks`): one at a
 time they stop in each other's way. CP-SAT then re-places breaks and channels once more, and
 re-solves the week one day window at a time (:func:`wfm.schedule.windows.improve_windows`).
@@ -357,7 +358,8 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     whose own rules admit no week are left out (the diagnosis names them); agents the first
     pass has not reached when ``seconds`` pass are left out too, for CP-SAT to place.
     Each descent ends with every break placed anew, all together (:func:`place_breaks`), and
-    is judged by the objective after that.
+    is judged by the objective after that. From each new best, the first shake holds every
+    agent paid less than its rules allow to a week paid all they allow (:func:`full_weeks`).
     ``restart`` is asked after each agent's move for a week per agent to descend from instead
     (e.g. :func:`round_relaxation` of an LP that finished meanwhile); None means no new start.
     ``report`` is called with each better objective found. The search itself is sequential;
@@ -407,17 +409,20 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
                     for a, ks in chosen.items())
         return cover.cost() + float(costs)
 
-    def respond(a: int) -> bool:
-        """Give agent ``a`` its best week against the others; True if it changed."""
+    def respond(a: int, held: ModelVars | None = None) -> bool:
+        """Give agent ``a`` its best week against the others; True if it changed. With
+        ``held`` (a :func:`full_weeks` model of the agent), its best week among those, taken
+        even when worse than the agent's week now."""
         remove(a)
         value = worth(a)
         gain = shapes.worth(value) - paid
         for k, cost in wishes[a].items():
             gain[k] -= cost
         current = chosen.get(a)
-        best = _solve_agent(models[a], gain, current or [])
+        best = _solve_agent(models[a] if held is None else held, gain, current or [])
         better = best is not None and (
-            current is None or gain[best].sum() > gain[current].sum() + 1e-9)
+            current is None or held is not None
+            or gain[best].sum() > gain[current].sum() + 1e-9)
         if better:
             chosen[a] = best  # type: ignore[assignment]
         place(a, chosen.get(a, []), value)  # the coverage has not changed since ``value``
@@ -457,6 +462,24 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
             replace_all(fresh)
         return fresh is not None
 
+    class_of = {a: t for t, members in enumerate(p.twins) for a in members}
+    held: dict[int, tuple[ModelVars, list[tuple[np.ndarray, int]]] | None] = {}
+    """Per class of interchangeable agents: :func:`full_weeks`, worked out when first asked."""
+
+    def lacking() -> list[int]:
+        """Agents paid less than their rules allow in some whole 7-day block."""
+        out = []
+        for a, ks in chosen.items():
+            t = class_of[a]
+            if t not in held:
+                held[t] = full_weeks(p, a)
+            full = held[t]
+            if full is not None and any(
+                    sum(p.options[k].paid_minutes for k in ks if in_block[k]) < most
+                    for in_block, most in full[1]):
+                out.append(a)
+        return out
+
     for a in sorted(range(len(p.agents)), key=lambda a: (len(p.agents[a].skills), a)):
         if time.perf_counter() >= deadline:  # the rest are left to CP-SAT
             break
@@ -468,12 +491,22 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     report = report or (lambda _value: None)
     report(best_value)
     # Iterated local search: best-response passes to a local optimum, keep the best, then
-    # shake: take an eighth of the agents off and put them back one by one, each at its best
-    # response against the rest (ruin and recreate, Schrimpf et al. 2000), and descend again.
-    # Noisy best responses shook too little once the search scored the exact objective:
-    # every agent covering a fully met interval looked indispensable. Stop after SHAKES shakes
-    # in a row bring nothing, so small problems end (deterministically) before the deadline.
+    # shake and descend again. From each new best, the first shake fills: every agent paid
+    # less than its rules allow takes its best week among those that are paid all they allow
+    # (:func:`full_weeks`), and the next descent moves everybody else around them. Alone, no
+    # such agent gains from working more, the others being where they are; all together, on
+    # the 100-agent benchmark week, they took the search from 46,016 to 42,896 in one shake
+    # (the same descent without the fill: 45,818), as the LP bound has every agent at its
+    # most. Otherwise, ruin and recreate: take an eighth of the agents off and put them back
+    # one by one, each at its best response against the rest (Schrimpf et al. 2000). Noisy
+    # best responses shook too little once the search scored the exact objective: every agent
+    # covering a fully met interval looked indispensable. Stop after SHAKES shakes in a row
+    # bring nothing, so small problems end (deterministically) before the deadline.
     stale = 0
+    frozen: set[int] = set()
+    """Agents the next descent leaves where a fill shake put them."""
+    filled_from = None
+    """The best objective the last fill shake started from."""
     while time.perf_counter() < deadline and stale < SHAKES:
         changed = True
         while changed and time.perf_counter() < deadline:
@@ -481,10 +514,12 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
             for a in rng.permutation(len(p.agents)).tolist():
                 if time.perf_counter() >= deadline:
                     break
-                changed |= respond(a)
+                if a not in frozen:
+                    changed |= respond(a)
                 if restarted():
                     changed = True
                     break
+        frozen.clear()
         rebreak()
         value = objective()
         if value < best_value - 1e-9:
@@ -497,6 +532,15 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
             break
         if restarted():  # descend from it next, instead of a shake
             stale = 0
+            continue
+        short = lacking() if filled_from != best_value else []
+        if short:  # fill: every agent short of its contract works all it may, the rest adapt
+            filled_from = best_value
+            for a in short:
+                full = held[class_of[a]]
+                assert full is not None
+                respond(a, full[0])
+            frozen.update(short)
             continue
         size = min(len(p.agents), max(2, len(p.agents) // 8))
         shaken = rng.choice(len(p.agents), size=size, replace=False).tolist()
@@ -517,6 +561,30 @@ def marginal_value(short: np.ndarray, under: np.ndarray | float, over: float) ->
     """
     filled = np.clip(short, 0.0, 1.0)
     return np.asarray(filled * under - (1.0 - filled) * over)
+
+
+def full_weeks(p: SchedulingProblem, a: int
+               ) -> tuple[ModelVars, list[tuple[np.ndarray, int]]] | None:
+    """Agent ``a``'s own model (:func:`agent_model`) held to the most paid time its rules allow
+    in each whole 7-day block, with each block as (per option: whether it is in the block, those
+    most paid minutes); None if the solver finds no week.
+    """
+    model = agent_model(p, a)
+    minutes = np.array([o.paid_minutes for o in p.options], dtype=float)
+    most = _solve_agent(model, minutes, [])
+    if most is None:
+        return None
+    day = np.array([o.day for o in p.options])
+    blocks = []
+    for days in p.weeks:
+        if len(days) < 7:
+            continue
+        in_block = np.isin(day, days)
+        paid = int(minutes[[k for k in most if in_block[k]]].sum())
+        model.model.add(sum(p.options[k].paid_minutes * var
+                            for (_, k), var in model.shift.items() if in_block[k]) >= paid)
+        blocks.append((in_block, paid))
+    return model, blocks
 
 
 def _order_twins(p: SchedulingProblem, chosen: dict[int, list[int]]) -> dict[int, list[int]]:
