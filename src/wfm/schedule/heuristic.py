@@ -360,8 +360,10 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     Each descent ends with every break placed anew, all together (:func:`place_breaks`), and
     is judged by the objective after that. From each new best, the first shake holds every
     agent paid less than its rules allow to a week paid all they allow (:func:`full_weeks`).
-    ``restart`` is asked after each agent's move for a week per agent to descend from instead
-    (e.g. :func:`round_relaxation` of an LP that finished meanwhile); None means no new start.
+    ``restart`` is asked after each agent's move in the first pass, and after each descent,
+    for a week per agent to descend from instead (e.g. :func:`round_relaxation` of an LP that
+    finished meanwhile); None means no new start. A descent under way is not cut short for it:
+    one that follows a fill shake is where the search gains most.
     ``report`` is called with each better objective found. The search itself is sequential;
     placing all breaks together uses ``workers`` CP-SAT workers.
     """
@@ -516,9 +518,6 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
                     break
                 if a not in frozen:
                     changed |= respond(a)
-                if restarted():
-                    changed = True
-                    break
         frozen.clear()
         rebreak()
         value = objective()

@@ -216,9 +216,9 @@ def _bound_and_start(problem: SchedulingProblem, limits: SolveLimits, start: flo
     The LP runs in a forked child that inherits the problem (nothing is pickled: the search
     fills the problem's caches meanwhile) and sends back two relaxations through a pipe: the
     first optimum, whose shifts, rounded to a week per agent (:func:`round_relaxation`), are
-    one more start for the search, taken up as soon as they arrive; then the bound, with each
-    agent's week held to what whole shifts can make. Side by side, the LP may take until the
-    search ends.
+    one more start for the search, taken up once the descent under way ends; then the bound,
+    with each agent's week held to what whole shifts can make. Side by side, the LP may take
+    until the search ends.
     """
     search = limits.time_seconds * LOCAL_SEARCH_SHARE - (time.perf_counter() - start)
     lp_seconds = limits.time_seconds * LP_SHARE
