@@ -743,28 +743,34 @@ def test_rounded_relaxation_keeps_every_agents_rules(tiny_config_dict: dict[str,
 
 
 def test_a_held_week_works_all_the_agents_rules_allow(site) -> None:
-    """Shifts of 4 and 8 paid hours on at most 5 days could make 32 of a 34-hour contract, but
-    the agent is available Monday to Wednesday only: held, every week it may work is paid the
-    24 hours three days allow, and no less."""
-    from wfm.schedule.heuristic import _solve_agent, agent_model, full_weeks
+    """Shifts of 4 and 8 paid hours (the 8-hour one with an hour's paid break) and a 16-hour
+    contract: four 4-hour shifts would work 16 hours, but the agent is available Monday to
+    Wednesday only. Held, every week it may work is paid the 16 hours three days allow and, at
+    that, works the most they allow: 8 + 4 + 4 hours (15 worked), not 8 + 8 (14)."""
+    from wfm.schedule.heuristic import _solve_agent, agent_model, full_weeks, week_measures
 
-    config = site(lengths=(4, 8))
+    config = site(lengths=(4, 8), breaks=({"minutes": 60, "window_hours": [2, 5],
+                                           "min_shift_hours": 8},))
     req = requirements(config, MONDAY, 7, voice=between(9, 17))
-    a = dataclasses.replace(agent("A1", "voice", max_h=34),
+    a = dataclasses.replace(agent("A1", "voice", max_h=16),
                             availability=parse_hours({"mon-wed": "08:00-20:00"}))
     problem = build_problem(req, (a,), config, start=MONDAY, days=7)
-    minutes = np.array([o.paid_minutes for o in problem.options], dtype=float)
+    minutes, worked = week_measures(problem)
 
     full = full_weeks(problem, 0)
 
     assert full is not None
     held, blocks = full
-    assert [paid for _, paid in blocks] == [24 * 60]
-    assert blocks[0][0].all()  # the one block holds every day of the week
-    least = _solve_agent(held, -minutes, [])  # the least-paid week the hold admits
-    assert least is not None
-    assert minutes[least].sum() == 24 * 60
-    free = _solve_agent(agent_model(problem, 0), -minutes, [])
+    ((in_block, most),) = blocks
+    assert in_block.all()  # the one block holds every day of the week
+    assert most.tolist() == [16 * 60, 15]
+    least_paid = _solve_agent(held, -minutes.astype(float), [])
+    least_worked = _solve_agent(held, -worked.astype(float), [])
+    assert least_paid is not None
+    assert least_worked is not None
+    assert minutes[least_paid].sum() == 16 * 60
+    assert sorted(minutes[least_worked] // 60) == [4, 4, 8]
+    free = _solve_agent(agent_model(problem, 0), -minutes.astype(float), [])
     assert free == []  # unheld, the agent may stay home
 
 

@@ -465,11 +465,12 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
         return fresh is not None
 
     class_of = {a: t for t, members in enumerate(p.twins) for a in members}
-    held: dict[int, tuple[ModelVars, list[tuple[np.ndarray, int]]] | None] = {}
+    measures = week_measures(p)
+    held: dict[int, tuple[ModelVars, list[tuple[np.ndarray, np.ndarray]]] | None] = {}
     """Per class of interchangeable agents: :func:`full_weeks`, worked out when first asked."""
 
     def lacking() -> list[int]:
-        """Agents paid less than their rules allow in some whole 7-day block."""
+        """Agents paid, or working, less than their rules allow in some whole 7-day block."""
         out = []
         for a, ks in chosen.items():
             t = class_of[a]
@@ -477,7 +478,7 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
                 held[t] = full_weeks(p, a)
             full = held[t]
             if full is not None and any(
-                    sum(p.options[k].paid_minutes for k in ks if in_block[k]) < most
+                    (measures[:, [k for k in ks if in_block[k]]].sum(axis=1) < most).any()
                     for in_block, most in full[1]):
                 out.append(a)
         return out
@@ -563,14 +564,17 @@ def marginal_value(short: np.ndarray, under: np.ndarray | float, over: float) ->
 
 
 def full_weeks(p: SchedulingProblem, a: int
-               ) -> tuple[ModelVars, list[tuple[np.ndarray, int]]] | None:
-    """Agent ``a``'s own model (:func:`agent_model`) held to the most paid time its rules allow
-    in each whole 7-day block, with each block as (per option: whether it is in the block, those
-    most paid minutes); None if the solver finds no week.
+               ) -> tuple[ModelVars, list[tuple[np.ndarray, np.ndarray]]] | None:
+    """Agent ``a``'s own model (:func:`agent_model`) held, in each whole 7-day block, to the
+    most paid time its rules allow and, at that, the most intervals worked (its shifts less
+    their breaks: of two 39.5-hour weeks, 4 x 9 h + 6 h works one interval more than
+    2 x 9 h + 3 x 8 h); with each block as (per option: whether it is in the block, the
+    (paid minutes, intervals worked) it is held to). None if the solver finds no week.
     """
     model = agent_model(p, a)
-    minutes = np.array([o.paid_minutes for o in p.options], dtype=float)
-    most = _solve_agent(model, minutes, [])
+    measures = week_measures(p)
+    scale = 1 + int(measures[1].max(initial=0)) * len(p.days)  # more than any week works
+    most = _solve_agent(model, measures[0] * scale + measures[1], [])
     if most is None:
         return None
     day = np.array([o.day for o in p.options])
@@ -579,11 +583,19 @@ def full_weeks(p: SchedulingProblem, a: int
         if len(days) < 7:
             continue
         in_block = np.isin(day, days)
-        paid = int(minutes[[k for k in most if in_block[k]]].sum())
-        model.model.add(sum(p.options[k].paid_minutes * var
-                            for (_, k), var in model.shift.items() if in_block[k]) >= paid)
-        blocks.append((in_block, paid))
+        held = measures[:, [k for k in most if in_block[k]]].sum(axis=1)
+        for row, least in zip(measures.tolist(), held.tolist(), strict=True):
+            model.model.add(sum(row[k] * var for (_, k), var in model.shift.items()
+                                if in_block[k]) >= least)
+        blocks.append((in_block, held))
     return model, blocks
+
+
+def week_measures(p: SchedulingProblem) -> np.ndarray:
+    """(2 x options): each option's paid minutes and the intervals it works (its slots less its
+    breaks), the two sums :func:`full_weeks` holds a week to."""
+    return np.array([[o.paid_minutes for o in p.options], [len(o.work) for o in p.options]],
+                    dtype=np.int64)
 
 
 def _order_twins(p: SchedulingProblem, chosen: dict[int, list[int]]) -> dict[int, list[int]]:
