@@ -189,10 +189,11 @@ def _complete(built: BuiltModel, chosen: dict[int, list[int]],
     """The whole model's solution with the heuristic's shifts ``chosen`` fixed.
 
     CP-SAT does not reliably complete a partial hint, so the chosen shifts are pinned
-    (:func:`~wfm.schedule.windows.pinned`) and the model then solves to optimality in a few
-    seconds (only breaks and the channel split are left: 2.4 s at 100 agents on the benchmark
-    week, alone on the machine); its full solution becomes the hint and the fallback. None if
-    it finds nothing (a heuristic pattern broke a rule).
+    (:func:`~wfm.schedule.windows.pinned`) and the model is solved with only breaks and the
+    channel split left, for at most 10 s or a quarter of the limit (at 100 agents on the
+    benchmark week it used to prove its optimum in 2.4 s; the full weeks of the fill shakes
+    keep it busy the 10 s); its full solution becomes the hint and the fallback. None if it
+    finds nothing (a heuristic pattern broke a rule).
     """
     model = built.vars.model
     shifts = [(a, k, var) for (a, k), var in built.vars.shift.items() if a in chosen]
