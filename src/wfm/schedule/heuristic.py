@@ -359,7 +359,8 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     pass has not reached when ``seconds`` pass are left out too, for CP-SAT to place.
     Each descent ends with every break placed anew, all together (:func:`place_breaks`), and
     is judged by the objective after that. From each new best, the first shake holds every
-    agent paid less than its rules allow to a week paid all they allow (:func:`full_weeks`).
+    agent paid, or working, less than its rules allow to a week paid, and at that worked, all
+    they allow (:func:`full_weeks`).
     ``restart`` is asked after each agent's move in the first pass, and after each descent,
     for a week per agent to descend from instead (e.g. :func:`round_relaxation` of an LP that
     finished meanwhile); None means no new start. A descent under way is not cut short for it:
@@ -494,17 +495,18 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
     report = report or (lambda _value: None)
     report(best_value)
     # Iterated local search: best-response passes to a local optimum, keep the best, then
-    # shake and descend again. From each new best, the first shake fills: every agent paid
-    # less than its rules allow takes its best week among those that are paid all they allow
-    # (:func:`full_weeks`), and the next descent moves everybody else around them. Alone, no
-    # such agent gains from working more, the others being where they are; all together, on
-    # the 100-agent benchmark week, they took the search from 46,016 to 42,896 in one shake
-    # (the same descent without the fill: 45,818), as the LP bound has every agent at its
-    # most. Otherwise, ruin and recreate: take an eighth of the agents off and put them back
-    # one by one, each at its best response against the rest (Schrimpf et al. 2000). Noisy
-    # best responses shook too little once the search scored the exact objective: every agent
-    # covering a fully met interval looked indispensable. Stop after SHAKES shakes in a row
-    # bring nothing, so small problems end (deterministically) before the deadline.
+    # shake and descend again. From each new best, the first shake fills: every agent paid,
+    # or working, less than its rules allow takes its best week among those that are paid, and
+    # at that worked, all they allow (:func:`full_weeks`), and the next descent moves
+    # everybody else around them. Alone, no such agent gains from working more, the others
+    # being where they are; all together, on the 100-agent benchmark week, they took the
+    # search from 46,016 to 42,896 in one shake (the same descent without the fill: 45,818),
+    # as the LP bound has every agent at its most. Otherwise, ruin and recreate: take an
+    # eighth of the agents off and put them back one by one, each at its best response
+    # against the rest (Schrimpf et al. 2000). Noisy best responses shook too little once the
+    # search scored the exact objective: every agent covering a fully met interval looked
+    # indispensable. Stop after SHAKES shakes in a row bring nothing, so small problems end
+    # (deterministically) before the deadline.
     stale = 0
     frozen: set[int] = set()
     """Agents the next descent leaves where a fill shake put them."""
