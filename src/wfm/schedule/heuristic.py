@@ -476,7 +476,7 @@ def local_search(problem: SchedulingProblem, *, seconds: float, seed: int = 0,
         for a, ks in chosen.items():
             t = class_of[a]
             if t not in held:
-                held[t] = full_weeks(p, a)
+                held[t] = full_weeks(p, a, measures)
             full = held[t]
             if full is not None and any(
                     (measures[:, [k for k in ks if in_block[k]]].sum(axis=1) < most).any()
@@ -565,16 +565,17 @@ def marginal_value(short: np.ndarray, under: np.ndarray | float, over: float) ->
     return np.asarray(filled * under - (1.0 - filled) * over)
 
 
-def full_weeks(p: SchedulingProblem, a: int
+def full_weeks(p: SchedulingProblem, a: int, measures: np.ndarray | None = None
                ) -> tuple[ModelVars, list[tuple[np.ndarray, np.ndarray]]] | None:
     """Agent ``a``'s own model (:func:`agent_model`) held, in each whole 7-day block, to the
     most paid time its rules allow and, at that, the most intervals worked (its shifts less
     their breaks: of two 39.5-hour weeks, 4 x 9 h + 6 h works one interval more than
     2 x 9 h + 3 x 8 h); with each block as (per option: whether it is in the block, the
     (paid minutes, intervals worked) it is held to). None if the solver finds no week.
+    ``measures``: :func:`week_measures` of ``p``, when the caller has them.
     """
     model = agent_model(p, a)
-    measures = week_measures(p)
+    measures = week_measures(p) if measures is None else measures
     scale = 1 + int(measures[1].max(initial=0)) * len(p.days)  # more than any week works
     most = _solve_agent(model, measures[0] * scale + measures[1], [])
     if most is None:
@@ -585,11 +586,11 @@ def full_weeks(p: SchedulingProblem, a: int
         if len(days) < 7:
             continue
         in_block = np.isin(day, days)
-        held = measures[:, [k for k in most if in_block[k]]].sum(axis=1)
-        for row, least in zip(measures.tolist(), held.tolist(), strict=True):
+        sums = measures[:, [k for k in most if in_block[k]]].sum(axis=1)
+        for row, least in zip(measures.tolist(), sums.tolist(), strict=True):
             model.model.add(sum(row[k] * var for (_, k), var in model.shift.items()
                                 if in_block[k]) >= least)
-        blocks.append((in_block, held))
+        blocks.append((in_block, sums))
     return model, blocks
 
 
